@@ -1,0 +1,3 @@
+"""Tooling around the loyalty warehouse dbt project."""
+
+__version__ = "0.1.0"

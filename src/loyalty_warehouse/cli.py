@@ -1,0 +1,70 @@
+"""`loyalty` command line: tooling around the dbt project."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections.abc import Sequence
+from datetime import date
+from pathlib import Path
+
+from .generator import SCALES, GeneratorConfig, generate_tables
+from .generator.dirty import inject
+from .generator.writer import write_manifest, write_tables
+
+SEEDS_DIR = Path("seeds/raw")
+
+
+def _generate(args: argparse.Namespace) -> int:
+    customers = args.customers or SCALES[args.scale]
+    cfg = GeneratorConfig(customers=customers, seed=args.seed,
+                          end=date.fromisoformat(args.end) if args.end else GeneratorConfig.end)
+    started = time.perf_counter()
+    print(f"generating {customers:,} customers, {cfg.start} .. {cfg.end}, seed {cfg.seed}")
+    tables = generate_tables(cfg)
+    manifest: dict[str, object] = {"seed": cfg.seed, "customers": customers,
+                                   "start": str(cfg.start), "extract_date": str(cfg.end)}
+    if args.dirty:
+        tables, injected = inject(tables, args.dirty, cfg.seed)
+        manifest["injected"] = injected
+    manifest["raw_rows"] = {name: len(frame) for name, frame in tables.items()}
+    if args.seeds:
+        folder, fmt, prefix = SEEDS_DIR, "csv", "raw_"
+    else:
+        folder, fmt, prefix = Path(args.out), args.format, ""
+    for path in write_tables(tables, folder, fmt, prefix=prefix, typed=not args.dirty):
+        print(f"  wrote {path} ({len(tables[path.stem.removeprefix(prefix)]):,} rows)")
+    if args.dirty or not args.seeds:
+        write_manifest(folder / "_manifest.json", manifest)
+    print(f"done in {time.perf_counter() - started:.1f} s")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="loyalty", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    gen = sub.add_parser("generate", help="write the raw tables of SPEC section 3")
+    target = gen.add_mutually_exclusive_group(required=True)
+    target.add_argument("--seeds", action="store_true",
+                        help=f"write the committed default data set as dbt seeds ({SEEDS_DIR})")
+    target.add_argument("--out", help="folder for one file per raw table")
+    gen.add_argument("--format", choices=["csv", "parquet"], default="parquet")
+    gen.add_argument("--scale", choices=sorted(SCALES), default="S",
+                     help="S, M or L: " + ", ".join(f"{k}={v:,}" for k, v in SCALES.items()))
+    gen.add_argument("--customers", type=int, help="exact number of customers (overrides scale)")
+    gen.add_argument("--seed", type=int, default=GeneratorConfig.seed)
+    gen.add_argument("--end", help="extract date, YYYY-MM-DD (default %(default)s)")
+    gen.add_argument("--dirty", type=int, default=0, metavar="N",
+                     help="inject N rows of each bad-input kind; text columns throughout")
+    gen.set_defaults(func=_generate)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return int(args.func(args))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,37 @@
+"""Deterministic generator of the raw tables of SPEC section 3.
+
+Same configuration (size, period, seed) -> the same tables, byte for byte. The planted
+effects and their expected size are in `effects.py`.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .campaigns import run_winback
+from .config import SCALES, GeneratorConfig
+from .customers import make_customers
+from .loyalty import make_loyalty_events
+from .orders import make_orders_and_tickets, number
+from .raw_tables import RAW_COLUMNS, raw_tables
+from .surveys import make_surveys
+
+__all__ = ["RAW_COLUMNS", "SCALES", "GeneratorConfig", "generate_tables"]
+
+
+def generate_tables(cfg: GeneratorConfig) -> dict[str, pd.DataFrame]:
+    """Every raw table as text columns, ready to write as CSV or Parquet."""
+    rng = np.random.default_rng(cfg.seed)
+    customers = make_customers(rng, cfg)
+    orders, tickets = make_orders_and_tickets(rng, cfg, customers)
+    orders, campaigns, touches = run_winback(rng, cfg, orders)
+    new = orders["order_id"].isna()
+    orders.loc[new, "order_id"] = np.char.add(
+        "O", np.char.zfill(np.arange((~new).sum() + 1, len(orders) + 1).astype(str), 8))
+    surveys = make_surveys(rng, cfg, customers, orders, tickets)
+    events = make_loyalty_events(rng, cfg, customers, orders)
+    touches = touches.sort_values(["sent_day", "customer_id"], kind="stable")
+    touches = touches.reset_index(drop=True)
+    touches["touch_id"] = number("K", len(touches))
+    return raw_tables(cfg, customers, orders, tickets, surveys, events, campaigns, touches)

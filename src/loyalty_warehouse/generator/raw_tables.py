@@ -1,0 +1,95 @@
+"""Turn the generator's frames into raw tables: the columns and text of SPEC section 3."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .config import GeneratorConfig
+from .customers import UTC_OFFSET_HOURS
+
+RAW_COLUMNS: dict[str, list[str]] = {
+    "customers": ["customer_id", "created_at", "email", "phone", "country", "city",
+                  "acquisition_channel", "birth_year", "gender"],
+    "orders": ["order_id", "customer_id", "ordered_at", "status", "channel", "gross_amount",
+               "discount_amount", "refunded_amount", "currency", "promo_code", "campaign_id"],
+    "survey_responses": ["response_id", "customer_id", "survey_type", "responded_at", "score",
+                         "reason_code", "touchpoint", "order_id", "ticket_id", "comment"],
+    "support_tickets": ["ticket_id", "customer_id", "opened_at", "first_response_at",
+                        "resolved_at", "channel", "category", "contacts_count", "reopened_count",
+                        "handled_by_bot"],
+    "loyalty_events": ["event_id", "customer_id", "occurred_at", "event_type", "points", "tier",
+                       "order_id"],
+    "campaigns": ["campaign_id", "name", "campaign_type", "offer_type", "discount_pct",
+                  "starts_at", "ends_at"],
+    "campaign_touches": ["touch_id", "campaign_id", "customer_id", "sent_at", "channel",
+                         "is_holdout"],
+}
+
+
+def timestamps(cfg: GeneratorConfig, day: np.ndarray | pd.Series, offset_hours: np.ndarray | int = 0,
+               utc_suffix: str = "Z") -> np.ndarray:
+    """ISO-8601 text of day offsets; local time with its offset when offset_hours is given."""
+    day = np.asarray(day, dtype=float)
+    missing = np.isnan(day)
+    seconds = np.round(np.where(missing, 0.0, day) * 86400).astype("int64")
+    offset = np.broadcast_to(np.asarray(offset_hours, dtype="int64"), seconds.shape)
+    local = np.datetime64(cfg.start, "s") + (seconds + offset * 3600).astype("timedelta64[s]")
+    text = np.datetime_as_string(local, unit="s")
+    suffix = np.where(offset == 0, utc_suffix,
+                      np.char.add(np.where(offset >= 0, "+", "-"),
+                                  np.char.add(np.char.zfill(np.abs(offset).astype(str), 2), ":00")))
+    return np.where(missing, "", np.char.add(text.astype(str), suffix))
+
+
+def amounts(values: pd.Series | np.ndarray) -> np.ndarray:
+    return np.char.mod("%.2f", np.asarray(values, dtype=float))
+
+
+def integers(values: pd.Series | np.ndarray) -> np.ndarray:
+    values = np.asarray(values, dtype=float)
+    text = np.char.mod("%d", np.nan_to_num(values).astype("int64"))
+    return np.where(np.isnan(values), "", text)
+
+
+def booleans(values: pd.Series | np.ndarray) -> np.ndarray:
+    return np.where(np.asarray(values, dtype=bool), "true", "false")
+
+
+def raw_tables(cfg: GeneratorConfig, customers: pd.DataFrame, orders: pd.DataFrame,
+               tickets: pd.DataFrame, surveys: pd.DataFrame, events: pd.DataFrame,
+               campaigns: pd.DataFrame, touches: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """All raw tables as text, in contract column order."""
+    offset = customers["country"].map(UTC_OFFSET_HOURS).to_numpy()
+    frames = {
+        "customers": customers.assign(
+            created_at=timestamps(cfg, customers["signup_day"], offset),
+            birth_year=integers(customers["birth_year"])),
+        "orders": orders.assign(
+            ordered_at=timestamps(cfg, orders["day"]),
+            gross_amount=amounts(orders["gross_amount"]),
+            discount_amount=amounts(orders["discount_amount"]),
+            refunded_amount=amounts(orders["refunded_amount"])),
+        "survey_responses": surveys.assign(
+            responded_at=timestamps(cfg, surveys["day"], utc_suffix="+00:00"),
+            score=integers(surveys["score"])),
+        "support_tickets": tickets.assign(
+            opened_at=timestamps(cfg, tickets["opened_day"]),
+            first_response_at=timestamps(cfg, tickets["first_response_day"]),
+            resolved_at=timestamps(cfg, tickets["resolved_day"]),
+            contacts_count=integers(tickets["contacts_count"]),
+            reopened_count=integers(tickets["reopened_count"]),
+            handled_by_bot=booleans(tickets["handled_by_bot"])),
+        "loyalty_events": events.assign(
+            occurred_at=timestamps(cfg, events["day"]),
+            points=integers(events["points"])),
+        "campaigns": campaigns.assign(
+            starts_at=timestamps(cfg, campaigns["start_day"]),
+            ends_at=timestamps(cfg, campaigns["end_day"]),
+            discount_pct=integers(campaigns["discount_pct"])),
+        "campaign_touches": touches.assign(
+            sent_at=timestamps(cfg, touches["sent_day"]),
+            is_holdout=booleans(touches["is_holdout"])),
+    }
+    return {name: frame[RAW_COLUMNS[name]].astype(str).reset_index(drop=True)
+            for name, frame in frames.items()}
