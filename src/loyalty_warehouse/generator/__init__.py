@@ -27,8 +27,9 @@ def generate_tables(cfg: GeneratorConfig) -> dict[str, pd.DataFrame]:
     orders, tickets = make_orders_and_tickets(rng, cfg, customers)
     orders, campaigns, touches = run_winback(rng, cfg, orders)
     new = orders["order_id"].isna()
+    last_id = int(orders.loc[~new, "order_id"].str[1:].astype(int).max())
     orders.loc[new, "order_id"] = np.char.add(
-        "O", np.char.zfill(np.arange((~new).sum() + 1, len(orders) + 1).astype(str), 8))
+        "O", np.char.zfill(np.arange(last_id + 1, last_id + 1 + new.sum()).astype(str), 8))
     surveys = make_surveys(rng, cfg, customers, orders, tickets)
     events = make_loyalty_events(rng, cfg, customers, orders)
     touches = touches.sort_values(["sent_day", "customer_id"], kind="stable")

@@ -1,0 +1,113 @@
+{#- Building blocks of the staging models: typing, cleaning and quarantine checks.
+    try_cast (DuckDB and Spark SQL alike) turns a value that does not parse into NULL,
+    which `unparseable` then reports; dbt.safe_cast renders a plain cast on DuckDB. -#}
+
+{#- Raw text of every contract column, kept as raw__<column> so quarantine can return
+    the row as it arrived. -#}
+{% macro raw_text_columns(table) -%}
+    {%- for column in var('raw_contract')[table].required + var('raw_contract')[table].optional -%}
+        cast({{ column }} as varchar) as raw__{{ column }}{{ ',\n        ' if not loop.last }}
+    {%- endfor -%}
+{%- endmacro %}
+
+
+{% macro raw_columns_restored(table) -%}
+    {%- for column in var('raw_contract')[table].required + var('raw_contract')[table].optional -%}
+        raw__{{ column }} as {{ column }}{{ ',\n        ' if not loop.last }}
+    {%- endfor -%}
+{%- endmacro %}
+
+
+{#- One value per distinct raw row: equal fingerprints are exact duplicates. -#}
+{% macro raw_fingerprint(table) -%}
+    {%- set parts = [] -%}
+    {%- for column in var('raw_contract')[table].required + var('raw_contract')[table].optional -%}
+        {%- do parts.append("coalesce(raw__" ~ column ~ ", '<null>')") -%}
+        {%- if not loop.last %}{% do parts.append("'|'") %}{% endif -%}
+    {%- endfor -%}
+    {{ dbt.hash(dbt.concat(parts)) }}
+{%- endmacro %}
+
+
+{% macro clean_text(column) -%}
+    nullif(trim(cast({{ column }} as varchar)), '')
+{%- endmacro %}
+
+
+{% macro clean_enum(column) -%}
+    lower({{ clean_text(column) }})
+{%- endmacro %}
+
+
+{% macro as_decimal(column) -%}
+    try_cast({{ clean_text(column) }} as decimal(18, 2))
+{%- endmacro %}
+
+
+{% macro as_integer(column) -%}
+    try_cast({{ clean_text(column) }} as integer)
+{%- endmacro %}
+
+
+{% macro as_boolean(column) -%}
+    try_cast({{ clean_enum(column) }} as boolean)
+{%- endmacro %}
+
+
+{#- True when the raw value is present but could not be typed. -#}
+{% macro unparseable(column) -%}
+    ({{ clean_text('raw__' ~ column) }} is not null and {{ column }} is null)
+{%- endmacro %}
+
+
+{#- True when a present value is outside its closed vocabulary (var accepted_values). -#}
+{% macro outside_domain(expression, domain) -%}
+    ({{ expression }} is not null and {{ expression }} not in (
+        {%- for value in var('accepted_values')[domain] -%}
+            '{{ value }}'{{ ', ' if not loop.last }}
+        {%- endfor -%}))
+{%- endmacro %}
+
+
+{#- Duplicate keys among rows that passed every other check: identical rows keep one copy
+    (the rest are duplicate_key); rows that disagree are all conflicting_duplicate,
+    since nothing tells which one is right. -#}
+{% macro duplicate_problem(key, fingerprint='row_fingerprint', problem='row_problem') -%}
+    case
+        when {{ problem }} is not null then null
+        when min({{ fingerprint }}) over (partition by {{ key }}, {{ problem }} is null)
+            <> max({{ fingerprint }}) over (partition by {{ key }}, {{ problem }} is null)
+            then 'conflicting_duplicate'
+        when row_number() over (
+            partition by {{ key }}, {{ problem }} is null order by {{ fingerprint }}
+        ) > 1 then 'duplicate_key'
+    end
+{%- endmacro %}
+
+
+{#- Personal data is stored only as a SHA-256 digest. -#}
+{% macro hash_pii(expression) -%}
+    {{ return(adapter.dispatch('hash_pii')(expression)) }}
+{%- endmacro %}
+
+{% macro default__hash_pii(expression) -%}
+    sha2({{ expression }}, 256)
+{%- endmacro %}
+
+{% macro duckdb__hash_pii(expression) -%}
+    sha256({{ expression }})
+{%- endmacro %}
+
+
+{#- A text or timestamp value as a UTC timestamp: offsets are applied, not dropped. -#}
+{% macro to_utc(column) -%}
+    {{ return(adapter.dispatch('to_utc')(column)) }}
+{%- endmacro %}
+
+{% macro default__to_utc(column) -%}
+    to_utc_timestamp(try_cast({{ clean_text(column) }} as timestamp), 'UTC')
+{%- endmacro %}
+
+{% macro duckdb__to_utc(column) -%}
+    cast(timezone('UTC', try_cast({{ clean_text(column) }} as timestamptz)) as timestamp)
+{%- endmacro %}

@@ -1,0 +1,44 @@
+with
+
+source as (
+    select * from {{ raw_table('campaigns') }}
+),
+
+typed as (
+    select
+        {{ raw_text_columns('campaigns') }},
+        {{ clean_text('campaign_id') }} as campaign_id,
+        {{ clean_text('name') }} as campaign_name,
+        {{ clean_enum('campaign_type') }} as campaign_type,
+        {{ clean_enum('offer_type') }} as offer_type,
+        {{ as_decimal('discount_pct') }} as discount_pct,
+        {{ to_utc('starts_at') }} as starts_at,
+        {{ to_utc('ends_at') }} as ends_at
+    from source
+),
+
+checked as (
+    select
+        *,
+        case
+            when {{ unparseable('discount_pct') }} or {{ unparseable('starts_at') }}
+                or {{ unparseable('ends_at') }}
+                then 'unparseable'
+            when campaign_id is null then 'null_key'
+            when {{ outside_domain('campaign_type', 'campaign_type') }}
+                or {{ outside_domain('offer_type', 'offer_type') }}
+                or discount_pct not between 0 and 100
+                then 'unknown_value'
+        end as row_problem,
+        {{ raw_fingerprint('campaigns') }} as row_fingerprint
+    from typed
+),
+
+classified as (
+    select
+        *,
+        coalesce(row_problem, {{ duplicate_problem('campaign_id') }}) as quarantine_reason
+    from checked
+)
+
+select * from classified

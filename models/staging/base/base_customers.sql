@@ -1,0 +1,43 @@
+with
+
+source as (
+    select * from {{ raw_table('customers') }}
+),
+
+typed as (
+    select
+        {{ raw_text_columns('customers') }},
+        {{ clean_text('customer_id') }} as customer_id,
+        {{ to_utc('created_at') }} as created_at,
+        lower({{ clean_text('email') }}) as email,
+        regexp_replace({{ clean_text('phone') }}, '[^0-9+]', '', 'g') as phone,
+        upper({{ clean_text('country') }}) as country,
+        {{ clean_text('city') }} as city,
+        {{ clean_enum('acquisition_channel') }} as acquisition_channel,
+        {{ as_integer('birth_year') }} as birth_year,
+        {{ clean_enum('gender') }} as gender
+    from source
+),
+
+checked as (
+    select
+        *,
+        case
+            when created_at is null or {{ unparseable('birth_year') }} then 'unparseable'
+            when customer_id is null then 'null_key'
+            when {{ outside_domain('acquisition_channel', 'acquisition_channel') }}
+                then 'unknown_value'
+            when cast(created_at as date) > {{ as_of_date() }} then 'future_timestamp'
+        end as row_problem,
+        {{ raw_fingerprint('customers') }} as row_fingerprint
+    from typed
+),
+
+classified as (
+    select
+        *,
+        coalesce(row_problem, {{ duplicate_problem('customer_id') }}) as quarantine_reason
+    from checked
+)
+
+select * from classified

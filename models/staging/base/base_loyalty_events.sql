@@ -1,0 +1,55 @@
+with
+
+source as (
+    select * from {{ raw_table('loyalty_events') }}
+),
+
+customers as (
+    select customer_id from {{ ref('stg_customers') }}
+),
+
+typed as (
+    select
+        {{ raw_text_columns('loyalty_events') }},
+        {{ clean_text('event_id') }} as event_id,
+        {{ clean_text('customer_id') }} as customer_id,
+        {{ to_utc('occurred_at') }} as occurred_at,
+        {{ clean_enum('event_type') }} as event_type,
+        {{ as_integer('points') }} as points,
+        {{ clean_enum('tier') }} as tier,
+        {{ clean_text('order_id') }} as order_id
+    from source
+),
+
+checked as (
+    select
+        *,
+        case
+            when occurred_at is null or {{ unparseable('points') }} then 'unparseable'
+            when event_id is null or customer_id is null then 'null_key'
+            when event_type is null or {{ outside_domain('event_type', 'loyalty_event_type') }}
+                or {{ outside_domain('tier', 'loyalty_tier') }}
+                or (event_type in ('join', 'tier_change') and tier is null)
+                then 'unknown_value'
+            -- points carry their direction: earned points are added, the rest subtracted
+            when event_type = 'earn' and points < 0 then 'negative_amount'
+            when event_type in ('redeem', 'expire') and points > 0 then 'negative_amount'
+            when cast(occurred_at as date) > {{ as_of_date() }} then 'future_timestamp'
+        end as row_problem,
+        {{ raw_fingerprint('loyalty_events') }} as row_fingerprint
+    from typed
+),
+
+classified as (
+    select
+        checked.*,
+        coalesce(
+            checked.row_problem,
+            {{ duplicate_problem('checked.event_id', 'checked.row_fingerprint', 'checked.row_problem') }},
+            case when customers.customer_id is null then 'unknown_customer' end
+        ) as quarantine_reason
+    from checked
+    left join customers on checked.customer_id = customers.customer_id
+)
+
+select * from classified

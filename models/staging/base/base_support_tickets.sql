@@ -1,0 +1,63 @@
+with
+
+source as (
+    select * from {{ raw_table('support_tickets') }}
+),
+
+customers as (
+    select customer_id from {{ ref('stg_customers') }}
+),
+
+typed as (
+    select
+        {{ raw_text_columns('support_tickets') }},
+        {{ clean_text('ticket_id') }} as ticket_id,
+        {{ clean_text('customer_id') }} as customer_id,
+        {{ to_utc('opened_at') }} as opened_at,
+        {{ to_utc('first_response_at') }} as first_response_at,
+        {{ to_utc('resolved_at') }} as resolved_at,
+        {{ clean_enum('channel') }} as channel,
+        {{ clean_enum('category') }} as category,
+        {{ as_integer('contacts_count') }} as contacts_count,
+        {{ as_integer('reopened_count') }} as reopened_count,
+        {{ as_boolean('handled_by_bot') }} as handled_by_bot
+    from source
+),
+
+checked as (
+    select
+        *,
+        case
+            when opened_at is null or {{ unparseable('first_response_at') }}
+                or {{ unparseable('resolved_at') }} or {{ unparseable('contacts_count') }}
+                or {{ unparseable('reopened_count') }} or {{ unparseable('handled_by_bot') }}
+                then 'unparseable'
+            when ticket_id is null or customer_id is null then 'null_key'
+            when {{ outside_domain('channel', 'ticket_channel') }}
+                or {{ outside_domain('category', 'ticket_category') }}
+                then 'unknown_value'
+            when contacts_count < 0 or reopened_count < 0 then 'negative_amount'
+            when first_response_at < opened_at then 'response_before_open'
+            when resolved_at < opened_at then 'resolved_before_open'
+            when cast(opened_at as date) > {{ as_of_date() }}
+                or cast(first_response_at as date) > {{ as_of_date() }}
+                or cast(resolved_at as date) > {{ as_of_date() }}
+                then 'future_timestamp'
+        end as row_problem,
+        {{ raw_fingerprint('support_tickets') }} as row_fingerprint
+    from typed
+),
+
+classified as (
+    select
+        checked.*,
+        coalesce(
+            checked.row_problem,
+            {{ duplicate_problem('checked.ticket_id', 'checked.row_fingerprint', 'checked.row_problem') }},
+            case when customers.customer_id is null then 'unknown_customer' end
+        ) as quarantine_reason
+    from checked
+    left join customers on checked.customer_id = customers.customer_id
+)
+
+select * from classified

@@ -1,0 +1,63 @@
+with
+
+source as (
+    select * from {{ raw_table('survey_responses') }}
+),
+
+customers as (
+    select customer_id from {{ ref('stg_customers') }}
+),
+
+typed as (
+    select
+        {{ raw_text_columns('survey_responses') }},
+        {{ clean_text('response_id') }} as response_id,
+        {{ clean_text('customer_id') }} as customer_id,
+        {{ clean_enum('survey_type') }} as survey_type,
+        {{ to_utc('responded_at') }} as responded_at,
+        {{ as_integer('score') }} as score,
+        {{ clean_enum('reason_code') }} as reason_code,
+        {{ clean_enum('touchpoint') }} as touchpoint,
+        {{ clean_text('order_id') }} as order_id,
+        {{ clean_text('ticket_id') }} as ticket_id,
+        {{ clean_text('comment') }} as comment
+    from source
+),
+
+checked as (
+    select
+        *,
+        case
+            when responded_at is null or {{ unparseable('score') }} then 'unparseable'
+            when response_id is null or customer_id is null then 'null_key'
+            when survey_type is null or {{ outside_domain('survey_type', 'survey_type') }}
+                or {{ outside_domain('reason_code', 'exit_reason') }}
+                or {{ outside_domain('touchpoint', 'touchpoint') }}
+                then 'unknown_value'
+            -- every scored survey needs a score on its own scale; exit surveys carry none
+            when survey_type = 'nps' and (score is null or score not between 0 and 10)
+                then 'score_out_of_range'
+            when survey_type = 'csat' and (score is null or score not between 1 and 5)
+                then 'score_out_of_range'
+            when survey_type = 'ces' and (score is null or score not between 1 and 7)
+                then 'score_out_of_range'
+            when survey_type = 'exit' and score is not null then 'score_out_of_range'
+            when cast(responded_at as date) > {{ as_of_date() }} then 'future_timestamp'
+        end as row_problem,
+        {{ raw_fingerprint('survey_responses') }} as row_fingerprint
+    from typed
+),
+
+classified as (
+    select
+        checked.*,
+        coalesce(
+            checked.row_problem,
+            {{ duplicate_problem('checked.response_id', 'checked.row_fingerprint', 'checked.row_problem') }},
+            case when customers.customer_id is null then 'unknown_customer' end
+        ) as quarantine_reason
+    from checked
+    left join customers on checked.customer_id = customers.customer_id
+)
+
+select * from classified

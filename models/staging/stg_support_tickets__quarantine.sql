@@ -1,0 +1,16 @@
+with
+
+classified as (
+    select * from {{ ref('base_support_tickets') }}
+),
+
+quarantined as (
+    select
+        'support_tickets' as source_table,
+        quarantine_reason,
+        {{ raw_columns_restored('support_tickets') }}
+    from classified
+    where quarantine_reason is not null
+)
+
+select * from quarantined
