@@ -21,11 +21,13 @@ checked as (
     select
         *,
         case
-            when {{ unparseable('discount_pct') }} or {{ unparseable('starts_at') }}
+            when
+                {{ unparseable('discount_pct') }} or {{ unparseable('starts_at') }}
                 or {{ unparseable('ends_at') }}
                 then 'unparseable'
             when campaign_id is null then 'null_key'
-            when {{ outside_domain('campaign_type', 'campaign_type') }}
+            when
+                {{ outside_domain('campaign_type', 'campaign_type') }}
                 or {{ outside_domain('offer_type', 'offer_type') }}
                 or discount_pct not between 0 and 100
                 then 'unknown_value'

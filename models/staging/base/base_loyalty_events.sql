@@ -27,7 +27,8 @@ checked as (
         case
             when occurred_at is null or {{ unparseable('points') }} then 'unparseable'
             when event_id is null or customer_id is null then 'null_key'
-            when event_type is null or {{ outside_domain('event_type', 'loyalty_event_type') }}
+            when
+                event_type is null or {{ outside_domain('event_type', 'loyalty_event_type') }}
                 or {{ outside_domain('tier', 'loyalty_tier') }}
                 or (event_type in ('join', 'tier_change') and tier is null)
                 then 'unknown_value'

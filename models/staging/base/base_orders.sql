@@ -29,12 +29,14 @@ checked as (
     select
         *,
         case
-            when {{ unparseable('ordered_at') }} or {{ unparseable('gross_amount') }}
+            when
+                {{ unparseable('ordered_at') }} or {{ unparseable('gross_amount') }}
                 or {{ unparseable('discount_amount') }} or {{ unparseable('refunded_amount') }}
                 or ordered_at is null or gross_amount is null
                 then 'unparseable'
             when order_id is null or customer_id is null then 'null_key'
-            when status is null or {{ outside_domain('status', 'order_status') }}
+            when
+                status is null or {{ outside_domain('status', 'order_status') }}
                 or {{ outside_domain('channel', 'order_channel') }}
                 then 'unknown_value'
             when gross_amount < 0 or discount_amount < 0 or refunded_amount < 0

@@ -28,18 +28,21 @@ checked as (
     select
         *,
         case
-            when opened_at is null or {{ unparseable('first_response_at') }}
+            when
+                opened_at is null or {{ unparseable('first_response_at') }}
                 or {{ unparseable('resolved_at') }} or {{ unparseable('contacts_count') }}
                 or {{ unparseable('reopened_count') }} or {{ unparseable('handled_by_bot') }}
                 then 'unparseable'
             when ticket_id is null or customer_id is null then 'null_key'
-            when {{ outside_domain('channel', 'ticket_channel') }}
+            when
+                {{ outside_domain('channel', 'ticket_channel') }}
                 or {{ outside_domain('category', 'ticket_category') }}
                 then 'unknown_value'
             when contacts_count < 0 or reopened_count < 0 then 'negative_amount'
             when first_response_at < opened_at then 'response_before_open'
             when resolved_at < opened_at then 'resolved_before_open'
-            when cast(opened_at as date) > {{ as_of_date() }}
+            when
+                cast(opened_at as date) > {{ as_of_date() }}
                 or cast(first_response_at as date) > {{ as_of_date() }}
                 or cast(resolved_at as date) > {{ as_of_date() }}
                 then 'future_timestamp'

@@ -30,7 +30,8 @@ checked as (
         case
             when responded_at is null or {{ unparseable('score') }} then 'unparseable'
             when response_id is null or customer_id is null then 'null_key'
-            when survey_type is null or {{ outside_domain('survey_type', 'survey_type') }}
+            when
+                survey_type is null or {{ outside_domain('survey_type', 'survey_type') }}
                 or {{ outside_domain('reason_code', 'exit_reason') }}
                 or {{ outside_domain('touchpoint', 'touchpoint') }}
                 then 'unknown_value'

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 
 from .config import GeneratorConfig
-from .effects import MEMBER_PURCHASE_RATE_MULTIPLIER, P_MEMBER
+from .effects import MEMBER_PURCHASE_RATE_MULTIPLIER, P_MEMBER, P_ONE_OFF_BUYER
 
 COUNTRIES = np.array(["BG", "RU", "RO", "RS", "GR"])
 COUNTRY_P = [0.35, 0.30, 0.15, 0.10, 0.10]
@@ -26,7 +26,7 @@ LAST_NAMES = np.array(["petrov", "ivanova", "popescu", "jovanovic", "papadopoulo
 DOMAINS = np.array(["example.com", "mail.example", "post.example"])
 
 P_EVER_ORDERS = 0.82
-MEDIAN_ORDERS_PER_30_DAYS = 0.5
+MEDIAN_ORDERS_PER_30_DAYS = 0.62
 MEAN_LIFETIME_DAYS = 420.0
 
 
@@ -53,6 +53,8 @@ def make_customers(rng: np.random.Generator, cfg: GeneratorConfig) -> pd.DataFra
     rate = np.exp(rng.normal(np.log(MEDIAN_ORDERS_PER_30_DAYS), 0.6, n))
     rate *= np.where(member, MEMBER_PURCHASE_RATE_MULTIPLIER, 1.0)
     lifetime = rng.exponential(MEAN_LIFETIME_DAYS * np.exp(0.35 * satisfaction))
+    p_one_off = np.where(member, P_ONE_OFF_BUYER["member"], P_ONE_OFF_BUYER["non_member"])
+    lifetime = np.where(rng.random(n) < p_one_off, 0.0, lifetime)
     join_delay = np.where(rng.random(n) < 0.6, 0.0, rng.uniform(0.0, 60.0, n))
 
     return pd.DataFrame({

@@ -24,9 +24,11 @@ STOP_DELAY_MEAN_DAYS = 7.0
 # (0-10 scale); CSAT and CES drop by proportionally less.
 NPS_SCORE_DROP_AFTER_SLOW_RESPONSE = 3.0
 
-# Loyalty programme: members buy this much more often than non-members.
+# Loyalty programme: members buy this much more often than non-members, and fewer of
+# them stop after their first purchase.
 MEMBER_PURCHASE_RATE_MULTIPLIER = 1.6
 P_MEMBER = 0.35
+P_ONE_OFF_BUYER = {"member": 0.08, "non_member": 0.35}
 
 # Win-back: probability that a churned customer returns within the attribution
 # window (30 days) of a campaign touch, contacted vs holdout.
@@ -36,15 +38,16 @@ HOLDOUT_SHARE = 0.2
 
 EXPECTED_EFFECTS: dict[str, str] = {
     "slow_response_churn": (
-        "support_experience_churn: churn_rate of the '> 3 days' and '1-3 days' buckets "
-        "exceeds the '< 1 h' bucket by at least 10 points"
+        "support_experience_churn: churn_rate (no purchase in the W days after the "
+        "ticket) of tickets first answered after 1-3 days exceeds that of tickets "
+        "answered within 1 h by at least 15 points"
     ),
     "slow_response_detractors": (
         "customers whose first response took more than 24 h are detractors more often"
     ),
     "members_repeat": (
         "loyalty_program_monthly: repeat_purchase_rate of members exceeds non-members "
-        "by at least 10 points in the last month"
+        "by at least 15 points in the last month"
     ),
     "winback_uplift": (
         "campaign_effectiveness: win-back uplift (treated - holdout return rate) "

@@ -27,8 +27,8 @@ RAW_COLUMNS: dict[str, list[str]] = {
 }
 
 
-def timestamps(cfg: GeneratorConfig, day: np.ndarray | pd.Series, offset_hours: np.ndarray | int = 0,
-               utc_suffix: str = "Z") -> np.ndarray:
+def timestamps(cfg: GeneratorConfig, day: np.ndarray | pd.Series,
+               offset_hours: np.ndarray | int = 0, utc_suffix: str = "Z") -> np.ndarray:
     """ISO-8601 text of day offsets; local time with its offset when offset_hours is given."""
     day = np.asarray(day, dtype=float)
     missing = np.isnan(day)

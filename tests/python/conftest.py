@@ -1,0 +1,69 @@
+"""Shared helpers: run dbt against a scratch DuckDB file, generate data folders."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from loyalty_warehouse.cli import main as loyalty_main
+
+ROOT = Path(__file__).resolve().parents[2]
+DBT = str(Path(sys.executable).parent / "dbt")
+SMALL = "600"  # customers in generated test folders: enough for every kind of row
+
+
+@dataclass
+class DbtRun:
+    returncode: int
+    output: str
+    database: Path
+
+    def query(self, sql: str) -> list[tuple]:
+        with duckdb.connect(str(self.database), read_only=True) as con:
+            return con.execute(sql).fetchall()
+
+    def scalar(self, sql: str) -> object:
+        return self.query(sql)[0][0]
+
+
+def run_dbt(args: list[str], database: Path, data_dir: Path | None = None,
+            dbt_vars: str | None = None) -> DbtRun:
+    env = {**os.environ, "DBT_PROFILES_DIR": str(ROOT), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+           "LOYALTY_DUCKDB_PATH": str(database), "LOYALTY_DATA_DIR": str(data_dir or "")}
+    command = [DBT, *args, "--target-path", str(database.parent / "target"),
+               "--log-path", str(database.parent / "logs")]
+    if dbt_vars:
+        command += ["--vars", dbt_vars]
+    done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True,
+                          check=False)
+    return DbtRun(done.returncode, done.stdout + done.stderr, database)
+
+
+def generate(folder: Path, *extra: str) -> Path:
+    assert loyalty_main(["generate", "--out", str(folder), "--customers", SMALL, *extra]) == 0
+    return folder
+
+
+@pytest.fixture(scope="session")
+def default_build(tmp_path_factory: pytest.TempPathFactory) -> DbtRun:
+    """The whole project built on the committed seeds (what the README's build does)."""
+    database = tmp_path_factory.mktemp("default") / "loyalty.duckdb"
+    run = run_dbt(["build"], database)
+    assert run.returncode == 0, run.output[-4000:]
+    return run
+
+
+@pytest.fixture
+def staging_build(tmp_path: Path) -> Callable[..., DbtRun]:
+    """Build only the staging layer on a data folder."""
+    def build(data_dir: Path, dbt_vars: str | None = None) -> DbtRun:
+        return run_dbt(["build", "--select", "staging"], tmp_path / "w.duckdb", data_dir,
+                       dbt_vars)
+    return build
