@@ -1,0 +1,66 @@
+{#- Business rules used by more than one model: each is defined here once. -#}
+
+{#- W, the active window in days (var churn_window_days). The monthly flow identity
+    E = S + new + reactivated - churned needs W longer than any month. -#}
+{% macro churn_window_days() -%}
+    {%- set days = var('churn_window_days') -%}
+    {%- if days is not number or days < 31 -%}
+        {{ exceptions.raise_compiler_error(
+            "var churn_window_days must be a whole number of days >= 31, got '" ~ days ~ "'") }}
+    {%- endif -%}
+    {{ return(days | int) }}
+{%- endmacro %}
+
+
+{#- NPS bands: promoters 9-10, passives 7-8, detractors 0-6. -#}
+{% macro nps_band(score) -%}
+    case
+        when {{ score }} >= 9 then 'promoter'
+        when {{ score }} >= 7 then 'passive'
+        when {{ score }} >= 0 then 'detractor'
+    end
+{%- endmacro %}
+
+
+{#- Buckets of first-response time, in the order they are reported. -#}
+{% macro first_response_bucket(hours) -%}
+    case
+        when {{ hours }} is null then 'no response'
+        when {{ hours }} < 1 then '< 1 h'
+        when {{ hours }} < 4 then '1-4 h'
+        when {{ hours }} < 24 then '4-24 h'
+        when {{ hours }} < 72 then '1-3 days'
+        else '> 3 days'
+    end
+{%- endmacro %}
+
+
+{#- A percentage 0-100 as a double; NULL (not 0, not an error) when the denominator is 0. -#}
+{% macro pct(numerator, denominator) -%}
+    (100.0 * ({{ numerator }}) / nullif({{ denominator }}, 0))
+{%- endmacro %}
+
+
+{% macro month_of(date_expression) -%}
+    cast({{ dbt.date_trunc('month', date_expression) }} as date)
+{%- endmacro %}
+
+
+{% macro add_days(date_expression, days) -%}
+    cast({{ dbt.dateadd('day', days, date_expression) }} as date)
+{%- endmacro %}
+
+
+{% macro add_months(date_expression, months) -%}
+    cast({{ dbt.dateadd('month', months, date_expression) }} as date)
+{%- endmacro %}
+
+
+{% macro days_between(first_date, second_date) -%}
+    {{ dbt.datediff(first_date, second_date, 'day') }}
+{%- endmacro %}
+
+
+{% macro hours_between(first_timestamp, second_timestamp) -%}
+    ({{ dbt.datediff(first_timestamp, second_timestamp, 'second') }} / 3600.0)
+{%- endmacro %}
