@@ -1,0 +1,31 @@
+with
+
+tickets as (
+    select * from {{ ref('int_support_tickets') }}
+),
+
+final as (
+    select
+        ticket_id,
+        customer_id,
+        opened_at,
+        opened_date,
+        opened_month,
+        first_response_at,
+        resolved_at,
+        channel,
+        category,
+        contacts_count,
+        reopened_count,
+        handled_by_bot,
+        first_response_hours,
+        resolution_hours,
+        first_response_bucket,
+        is_resolved,
+        is_first_contact_resolution,
+        is_repeat_contact,
+        is_sla_breach
+    from tickets
+)
+
+select * from final
