@@ -48,9 +48,10 @@ answered as (
         ) as answer_rank
     from churns
     inner join exit_answers
-        on churns.customer_id = exit_answers.customer_id
-        and cast(exit_answers.responded_at as date) > churns.last_purchase_date
-        and cast(exit_answers.responded_at as date) < churns.came_back_date
+        on
+            churns.customer_id = exit_answers.customer_id
+            and cast(exit_answers.responded_at as date) > churns.last_purchase_date
+            and cast(exit_answers.responded_at as date) < churns.came_back_date
     where churns.is_churned
 ),
 
@@ -65,9 +66,10 @@ final as (
         reason_groups.reason_group
     from churns
     left join answered
-        on churns.customer_id = answered.customer_id
-        and churns.spell_number = answered.spell_number
-        and answered.answer_rank = 1
+        on
+            churns.customer_id = answered.customer_id
+            and churns.spell_number = answered.spell_number
+            and answered.answer_rank = 1
     left join reason_groups on answered.reason_code = reason_groups.reason_code
     where churns.is_churned
 )

@@ -62,9 +62,13 @@ wide as (
 
 long as (
     {% for signal in signal_names -%}
-    select customer_id, '{{ signal }}' as signal, {{ signal }} as signal_value from wide
-    {% if not loop.last %}union all
-    {% endif %}
+        select
+            customer_id,
+            '{{ signal }}' as signal,
+            {{ signal }} as signal_value
+        from wide
+        {% if not loop.last %}union all
+        {% endif %}
     {%- endfor %}
 ),
 
@@ -76,20 +80,23 @@ banded as (
     from long
     inner join weights on long.signal = weights.signal
     inner join bands
-        on long.signal = bands.signal
-        and (
-            (long.signal_value is null and bands.for_missing_value)
-            or (
-                long.signal_value is not null
-                and not bands.for_missing_value
-                and (bands.lower_bound is null or long.signal_value >= bands.lower_bound)
-                and (bands.upper_bound is null or long.signal_value < bands.upper_bound)
+        on
+            long.signal = bands.signal
+            and (
+                (long.signal_value is null and bands.for_missing_value)
+                or (
+                    long.signal_value is not null
+                    and not bands.for_missing_value
+                    and (bands.lower_bound is null or long.signal_value >= bands.lower_bound)
+                    and (bands.upper_bound is null or long.signal_value < bands.upper_bound)
+                )
             )
-        )
 ),
 
 scored as (
-    select customer_id, sum(weighted_points) as health_score
+    select
+        customer_id,
+        sum(weighted_points) as health_score
     from banded
     group by customer_id
 ),
@@ -101,8 +108,9 @@ final as (
         health_bands.health_band
     from scored
     left join health_bands
-        on scored.health_score >= health_bands.min_score
-        and (health_bands.next_min_score is null or scored.health_score < health_bands.next_min_score)
+        on
+            scored.health_score >= health_bands.min_score
+            and (health_bands.next_min_score is null or scored.health_score < health_bands.next_min_score)
 )
 
 select * from final

@@ -22,19 +22,20 @@ spell_months as (
         spells.customer_id,
         months.month,
         spells.spell_start_date <= months.previous_month_end_date
-            and spells.churn_date > months.previous_month_end_date as is_active_at_start,
+        and spells.churn_date > months.previous_month_end_date as is_active_at_start,
         spells.spell_start_date <= months.period_end_date
-            and spells.churn_date > months.period_end_date as is_active_at_end,
+        and spells.churn_date > months.period_end_date as is_active_at_end,
         not spells.is_reactivation
-            and {{ month_of('spells.spell_start_date') }} = months.month as is_new,
+        and {{ month_of('spells.spell_start_date') }} = months.month as is_new,
         spells.is_reactivation
-            and {{ month_of('spells.spell_start_date') }} = months.month as is_reactivated,
+        and {{ month_of('spells.spell_start_date') }} = months.month as is_reactivated,
         spells.is_churned
-            and {{ month_of('spells.churn_date') }} = months.month as is_churned
+        and {{ month_of('spells.churn_date') }} = months.month as is_churned
     from spells
     inner join months
-        on months.month >= {{ month_of('spells.spell_start_date') }}
-        and months.month <= {{ month_of('spells.churn_date') }}
+        on
+            months.month >= {{ month_of('spells.spell_start_date') }}
+            and months.month <= {{ month_of('spells.churn_date') }}
 ),
 
 activity as (
@@ -73,8 +74,9 @@ final as (
         coalesce(monthly_purchases.net_revenue, 0) as net_revenue
     from activity
     left join monthly_purchases
-        on activity.customer_id = monthly_purchases.customer_id
-        and activity.month = monthly_purchases.month
+        on
+            activity.customer_id = monthly_purchases.customer_id
+            and activity.month = monthly_purchases.month
 )
 
 select * from final

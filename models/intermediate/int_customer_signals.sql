@@ -34,7 +34,10 @@ latest_exit as (
 ),
 
 csat as (
-    select customer_id, avg(score) as csat_average, count(*) as csat_responses
+    select
+        customer_id,
+        avg(score) as csat_average,
+        count(*) as csat_responses
     from responses
     where survey_type = 'csat'
     group by customer_id

@@ -14,17 +14,18 @@ bounds as (
     from orders
 ),
 
+-- up to 100 years of months, cross-database
+series as (
+    {{ dbt.generate_series(1200) }}
+),
+
 spine as (
     select
-        {{ add_months('bounds.first_month', 'offsets.month_offset') }} as month,
+        {{ add_months('bounds.first_month', 'series.generated_number - 1') }} as month,
         bounds.as_of_date
     from bounds
-    inner join (
-        -- up to 100 years of months, cross-database
-        select generated_number - 1 as month_offset
-        from ({{ dbt.generate_series(1200) }}) as series
-    ) as offsets
-        on {{ add_months('bounds.first_month', 'offsets.month_offset') }} <= bounds.last_month
+    inner join series
+        on {{ add_months('bounds.first_month', 'series.generated_number - 1') }} <= bounds.last_month
 ),
 
 final as (

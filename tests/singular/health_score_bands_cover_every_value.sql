@@ -19,21 +19,35 @@ numeric_bands as (
 ),
 
 gaps as (
-    select signal, 'first band must start at -infinity' as problem
-    from numeric_bands where band_number = 1 and lower_bound is not null
+    select
+        signal,
+        'first band must start at -infinity' as problem
+    from numeric_bands
+    where band_number = 1 and lower_bound is not null
     union all
-    select signal, 'last band must end at +infinity'
-    from numeric_bands where band_number = band_count and upper_bound is not null
+    select
+        signal,
+        'last band must end at +infinity' as problem
+    from numeric_bands
+    where band_number = band_count and upper_bound is not null
     union all
-    select signal, 'gap or overlap between bands'
-    from numeric_bands where band_number > 1 and lower_bound is distinct from previous_upper
+    select
+        signal,
+        'gap or overlap between bands' as problem
+    from numeric_bands
+    where band_number > 1 and lower_bound is distinct from previous_upper
     union all
-    select signal, 'empty band'
-    from numeric_bands where lower_bound >= upper_bound
+    select
+        signal,
+        'empty band' as problem
+    from numeric_bands
+    where lower_bound >= upper_bound
 ),
 
 missing_bands as (
-    select signal, 'needs exactly one band for a missing value' as problem
+    select
+        signal,
+        'needs exactly one band for a missing value' as problem
     from bands
     group by signal
     having sum(case when for_missing_value then 1 else 0 end) <> 1

@@ -35,12 +35,14 @@ churned_at_touch as (
     from first_touches
     where exists (
         select 1 from spells
-        where spells.customer_id = first_touches.customer_id
+        where
+            spells.customer_id = first_touches.customer_id
             and spells.churn_date <= cast(first_touches.sent_at as date)
     )
     and not exists (
         select 1 from spells
-        where spells.customer_id = first_touches.customer_id
+        where
+            spells.customer_id = first_touches.customer_id
             and spells.spell_start_date <= cast(first_touches.sent_at as date)
             and spells.churn_date > cast(first_touches.sent_at as date)
     )
@@ -53,9 +55,10 @@ returns as (
         min(purchases.ordered_at) as returned_at
     from churned_at_touch
     inner join purchases
-        on churned_at_touch.customer_id = purchases.customer_id
-        and purchases.ordered_at > churned_at_touch.sent_at
-        and purchases.ordered_at <= {{ dbt.dateadd('day', var('attribution_window_days'),
+        on
+            churned_at_touch.customer_id = purchases.customer_id
+            and churned_at_touch.sent_at < purchases.ordered_at
+            and purchases.ordered_at <= {{ dbt.dateadd('day', var('attribution_window_days'),
                                                    'churned_at_touch.sent_at') }}
     group by churned_at_touch.campaign_id, churned_at_touch.customer_id
 ),
@@ -68,9 +71,10 @@ after_return as (
         sum(purchases.net_revenue) as net_revenue
     from returns
     inner join purchases
-        on returns.customer_id = purchases.customer_id
-        and purchases.ordered_at >= returns.returned_at
-        and purchases.ordered_at < {{ dbt.dateadd('day', 90, 'returns.returned_at') }}
+        on
+            returns.customer_id = purchases.customer_id
+            and returns.returned_at <= purchases.ordered_at
+            and purchases.ordered_at < {{ dbt.dateadd('day', 90, 'returns.returned_at') }}
     group by returns.campaign_id, returns.customer_id
 ),
 
@@ -78,22 +82,30 @@ by_campaign as (
     select
         churned_at_touch.campaign_id,
         sum(case when not churned_at_touch.is_holdout then 1 else 0 end) as contacted_customers,
-        sum(case when not churned_at_touch.is_holdout and returns.customer_id is not null
-            then 1 else 0 end) as contacted_returned_customers,
+        sum(case
+            when not churned_at_touch.is_holdout and returns.customer_id is not null
+                then 1
+            else 0
+        end) as contacted_returned_customers,
         sum(case when churned_at_touch.is_holdout then 1 else 0 end) as holdout_customers,
-        sum(case when churned_at_touch.is_holdout and returns.customer_id is not null
-            then 1 else 0 end) as holdout_returned_customers,
+        sum(case
+            when churned_at_touch.is_holdout and returns.customer_id is not null
+                then 1
+            else 0
+        end) as holdout_returned_customers,
         sum(case when not churned_at_touch.is_holdout then after_return.orders else 0 end)
             as returned_orders_90d,
         sum(case when not churned_at_touch.is_holdout then after_return.net_revenue else 0 end)
             as returned_net_revenue_90d
     from churned_at_touch
     left join returns
-        on churned_at_touch.campaign_id = returns.campaign_id
-        and churned_at_touch.customer_id = returns.customer_id
+        on
+            churned_at_touch.campaign_id = returns.campaign_id
+            and churned_at_touch.customer_id = returns.customer_id
     left join after_return
-        on churned_at_touch.campaign_id = after_return.campaign_id
-        and churned_at_touch.customer_id = after_return.customer_id
+        on
+            churned_at_touch.campaign_id = after_return.campaign_id
+            and churned_at_touch.customer_id = after_return.customer_id
     group by churned_at_touch.campaign_id
 ),
 
@@ -108,13 +120,17 @@ final as (
         cast(coalesce(by_campaign.contacted_customers, 0) as bigint) as contacted_customers,
         cast(coalesce(by_campaign.contacted_returned_customers, 0) as bigint)
             as contacted_returned_customers,
-        cast({{ pct('by_campaign.contacted_returned_customers', 'by_campaign.contacted_customers') }}
-            as double) as win_back_rate,
+        cast(
+            {{ pct('by_campaign.contacted_returned_customers', 'by_campaign.contacted_customers') }}
+            as double
+        ) as win_back_rate,
         cast(coalesce(by_campaign.holdout_customers, 0) as bigint) as holdout_customers,
         cast(coalesce(by_campaign.holdout_returned_customers, 0) as bigint)
             as holdout_returned_customers,
-        cast({{ pct('by_campaign.holdout_returned_customers', 'by_campaign.holdout_customers') }}
-            as double) as holdout_win_back_rate,
+        cast(
+            {{ pct('by_campaign.holdout_returned_customers', 'by_campaign.holdout_customers') }}
+            as double
+        ) as holdout_win_back_rate,
         cast(
             {{ pct('by_campaign.contacted_returned_customers', 'by_campaign.contacted_customers') }}
             - {{ pct('by_campaign.holdout_returned_customers', 'by_campaign.holdout_customers') }}
@@ -123,9 +139,12 @@ final as (
         cast(coalesce(by_campaign.returned_orders_90d, 0) as bigint) as returned_orders_90d,
         cast(coalesce(by_campaign.returned_net_revenue_90d, 0) as decimal(18, 2))
             as returned_net_revenue_90d,
-        cast(by_campaign.returned_net_revenue_90d / nullif(by_campaign.returned_orders_90d, 0)
-            as double) as returned_average_order_value,
-        cast(1.0 * by_campaign.returned_orders_90d
+        cast(
+            by_campaign.returned_net_revenue_90d / nullif(by_campaign.returned_orders_90d, 0)
+            as double
+        ) as returned_average_order_value,
+        cast(
+            1.0 * by_campaign.returned_orders_90d
             / nullif(by_campaign.contacted_returned_customers, 0) as double)
             as returned_orders_per_customer
     from campaigns

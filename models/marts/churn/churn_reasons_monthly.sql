@@ -31,8 +31,9 @@ final as (
         cast(churned_customers as bigint) as churned_customers,
         cast({{ pct('churned_customers', 'month_churned_customers') }} as double)
             as share_of_churned_rate,
-        cast(case when reason_code <> 'unknown'
-            then {{ pct('churned_customers', 'month_churned_with_reason') }}
+        cast(case
+            when reason_code <> 'unknown'
+                then {{ pct('churned_customers', 'month_churned_with_reason') }}
         end as double) as share_of_known_reasons_rate,
         cast({{ pct('month_churned_with_reason', 'month_churned_customers') }} as double)
             as known_reason_rate

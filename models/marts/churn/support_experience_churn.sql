@@ -8,7 +8,10 @@ tickets as (
 ),
 
 purchases as (
-    select customer_id, order_date from {{ ref('int_orders') }}
+    select
+        customer_id,
+        order_date
+    from {{ ref('int_orders') }}
     where is_purchase
 ),
 
@@ -31,13 +34,16 @@ bought_after as (
     select distinct observed.ticket_id
     from observed
     inner join purchases
-        on observed.customer_id = purchases.customer_id
-        and purchases.order_date > observed.opened_date
-        and purchases.order_date <= {{ add_days('observed.opened_date', churn_window_days()) }}
+        on
+            observed.customer_id = purchases.customer_id
+            and observed.opened_date < purchases.order_date
+            and purchases.order_date <= {{ add_days('observed.opened_date', churn_window_days()) }}
 ),
 
 ticket_nps as (
-    select ticket_id, nps_band
+    select
+        ticket_id,
+        nps_band
     from responses
     where survey_type = 'nps' and ticket_id is not null
 ),

@@ -40,7 +40,9 @@ latest_spell as (
 ),
 
 latest_churn as (
-    select customer_id, max(churn_date) as churned_at
+    select
+        customer_id,
+        max(churn_date) as churned_at
     from spells
     where is_churned
     group by customer_id
@@ -58,7 +60,8 @@ segment_churn as (
     from spells
     cross join as_of
     inner join rfm on spells.customer_id = rfm.customer_id
-    where spells.spell_start_date <= {{ add_days('as_of.as_of_date', -365) }}
+    where
+        spells.spell_start_date <= {{ add_days('as_of.as_of_date', -365) }}
         and spells.churn_date > {{ add_days('as_of.as_of_date', -365) }}
     group by rfm.rfm_segment
 ),
@@ -105,7 +108,8 @@ classified as (
             when not is_active then 'churned'
             when days_since_last_order > {{ churn_window_days() }} / 2.0 then 'at_risk'
             when days_since_first_order < 30 then 'new'
-            when latest_spell_is_reactivation
+            when
+                latest_spell_is_reactivation
                 and {{ days_between('latest_spell_start_date', 'as_of_date') }}
                 < {{ churn_window_days() }}
                 then 'reactivated'

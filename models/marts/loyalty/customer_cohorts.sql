@@ -13,7 +13,9 @@ months as (
 ),
 
 cohort_sizes as (
-    select cohort_month, count(*) as cohort_size
+    select
+        cohort_month,
+        count(*) as cohort_size
     from customers
     group by cohort_month
 ),
@@ -27,7 +29,7 @@ cells as (
             as months_since_first_order,
         cohort_sizes.cohort_size
     from cohort_sizes
-    inner join months on months.month >= cohort_sizes.cohort_month
+    inner join months on cohort_sizes.cohort_month <= months.month
 ),
 
 activity as (

@@ -52,13 +52,17 @@ order_metrics as (
 ),
 
 first_purchases as (
-    select cohort_month as month, count(*) as customers
+    select
+        cohort_month as month,
+        count(*) as customers
     from customers
     group by cohort_month
 ),
 
 second_purchases as (
-    select {{ month_of('second_order_date') }} as month, count(*) as customers
+    select
+        {{ month_of('second_order_date') }} as month,
+        count(*) as customers
     from customers
     where second_order_date is not null
     group by {{ month_of('second_order_date') }}
@@ -194,8 +198,10 @@ final as (
         cast(reactivated_customers as bigint) as reactivated_customers,
         cast(churned_customers as bigint) as churned_customers,
         cast(customers_end as bigint) as customers_end,
-        cast({{ pct('customers_end - new_customers - reactivated_customers', 'customers_start') }}
-            as double) as retention_rate,
+        cast(
+            {{ pct('customers_end - new_customers - reactivated_customers', 'customers_start') }}
+            as double
+        ) as retention_rate,
         cast({{ pct('churned_customers', 'customers_start') }} as double) as churn_rate,
         cast(customers_with_purchase as bigint) as customers_with_purchase,
         cast(customers_with_repeat_purchase as bigint) as customers_with_repeat_purchase,

@@ -26,10 +26,18 @@ events as (
     select * from {{ ref('stg_loyalty_events') }}
 ),
 
+membership_flags as (
+    select true as is_member
+    union all
+    select false as is_member
+),
+
 groups as (
-    select months.month, flags.is_member
+    select
+        months.month,
+        membership_flags.is_member
     from months
-    cross join (select true as is_member union all select false as is_member) as flags
+    cross join membership_flags
 ),
 
 buyers_to_date as (
@@ -82,8 +90,9 @@ tier_counts as (
         sum(case when tiers.tier = 'platinum' then 1 else 0 end) as platinum_members
     from tiers
     inner join months
-        on cast(tiers.valid_from as date) <= months.period_end_date
-        and (tiers.valid_to is null or cast(tiers.valid_to as date) > months.period_end_date)
+        on
+            cast(tiers.valid_from as date) <= months.period_end_date
+            and (tiers.valid_to is null or cast(tiers.valid_to as date) > months.period_end_date)
     group by months.month
 ),
 
@@ -113,8 +122,9 @@ final as (
             as points_redeemed,
         cast(case when groups.is_member then coalesce(points.points_expired, 0) end as bigint)
             as points_expired,
-        cast(case when groups.is_member
-            then {{ pct('points.points_redeemed', 'points.points_earned') }}
+        cast(case
+            when groups.is_member
+                then {{ pct('points.points_redeemed', 'points.points_earned') }}
         end as double) as redemption_rate,
         cast(case when groups.is_member then coalesce(tier_counts.bronze_members, 0) end as bigint)
             as bronze_members,
