@@ -10,9 +10,13 @@ as_of as (
     select {{ month_of(as_of_date()) }} as as_of_month
 )
 
-select cells.cohort_month, count(*) as cells, max(cells.activity_month) as last_cell
+select
+    cells.cohort_month,
+    count(*) as cells,
+    max(cells.activity_month) as last_cell
 from cells
 cross join as_of
 group by cells.cohort_month, as_of.as_of_month
-having max(cells.activity_month) <> as_of.as_of_month
+having
+    max(cells.activity_month) <> as_of.as_of_month
     or count(*) <> {{ dbt.datediff('cells.cohort_month', 'as_of.as_of_month', 'month') }} + 1

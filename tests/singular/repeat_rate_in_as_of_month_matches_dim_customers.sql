@@ -10,13 +10,14 @@ last_month as (
 ),
 
 customers as (
-    select
-        100.0 * sum(case when is_repeat_customer then 1 else 0 end) / count(*) as repeat_share
+    select 100.0 * sum(case when is_repeat_customer then 1 else 0 end) / count(*) as repeat_share
     from {{ ref('dim_customers') }}
     where orders_count > 0
 )
 
-select last_month.repeat_purchase_rate, customers.repeat_share
+select
+    last_month.repeat_purchase_rate,
+    customers.repeat_share
 from last_month
 cross join customers
 where abs(last_month.repeat_purchase_rate - customers.repeat_share) > 1e-9
