@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from collections.abc import Sequence
@@ -41,6 +42,12 @@ def _generate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _validate(args: argparse.Namespace) -> int:
+    from .validate import validate
+
+    return validate(Path(args.database), Path(args.docs_dir))
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="loyalty", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -58,6 +65,13 @@ def build_parser() -> argparse.ArgumentParser:
     gen.add_argument("--dirty", type=int, default=0, metavar="N",
                      help="inject N rows of each bad-input kind; text columns throughout")
     gen.set_defaults(func=_generate)
+
+    val = sub.add_parser("validate", help="run the Great Expectations suites on the marts")
+    val.add_argument("--database", default=os.environ.get("LOYALTY_DUCKDB_PATH",
+                                                          "warehouse/loyalty.duckdb"))
+    val.add_argument("--docs-dir", default="artifacts/great_expectations",
+                     help="where the GX project and its HTML Data Docs are written")
+    val.set_defaults(func=_validate)
     return parser
 
 
