@@ -48,6 +48,25 @@ def _validate(args: argparse.Namespace) -> int:
     return validate(Path(args.database), Path(args.docs_dir))
 
 
+def _mutate(args: argparse.Namespace) -> int:
+    from .mutations import run
+
+    return run(Path.cwd(), args.only, Path(args.report))
+
+
+def _build(args: argparse.Namespace) -> int:
+    from .publish import build
+
+    dbt_args = args.dbt_args[1:] if args.dbt_args[:1] == ["--"] else args.dbt_args
+    return build(dbt_args, args.max_quarantine_share, Path(args.docs_dir))
+
+
+def _restore(args: argparse.Namespace) -> int:
+    from .publish import restore
+
+    return restore()
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="loyalty", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -72,6 +91,23 @@ def build_parser() -> argparse.ArgumentParser:
     val.add_argument("--docs-dir", default="artifacts/great_expectations",
                      help="where the GX project and its HTML Data Docs are written")
     val.set_defaults(func=_validate)
+
+    mut = sub.add_parser("mutate", help="prove the tests catch realistic formula mistakes")
+    mut.add_argument("--only", nargs="*", help="mutation names (default: all)")
+    mut.add_argument("--report", default="artifacts/mutation_report.md")
+    mut.set_defaults(func=_mutate)
+
+    bld = sub.add_parser("build", help="write-audit-publish: build a candidate, test it, "
+                                       "publish it atomically ($LOYALTY_WAREHOUSE_DIR)")
+    bld.add_argument("--max-quarantine-share", type=float,
+                     default=float(os.environ.get("LOYALTY_MAX_QUARANTINE_SHARE", "0.01")),
+                     help="fail when more than this share of a raw table is quarantined")
+    bld.add_argument("--docs-dir", default="artifacts/great_expectations")
+    bld.add_argument("dbt_args", nargs=argparse.REMAINDER, help="passed to dbt build")
+    bld.set_defaults(func=_build)
+
+    rst = sub.add_parser("restore", help="serve the previous published version again")
+    rst.set_defaults(func=_restore)
     return parser
 
 

@@ -1,0 +1,188 @@
+"""Mutation checks: apply realistic formula mistakes, one at a time, to a scratch copy of
+the project and prove the test suite catches each one.
+
+A mutation is caught when `dbt build` fails (a data test, unit test or contract) or,
+failing that, when the pytest checks that recompute the marts from raw data fail.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Mutation:
+    name: str
+    path: str
+    before: str
+    after: str
+    mistake: str
+
+
+MUTATIONS = [
+    Mutation("nps_bands_shifted", "macros/business_rules.sql",
+             "{{ score }} >= 9 then 'promoter'", "{{ score }} >= 8 then 'promoter'",
+             "NPS bands shifted by one: 8 counted as a promoter"),
+    Mutation("detractors_0_to_7", "macros/business_rules.sql",
+             "{{ score }} >= 7 then 'passive'", "{{ score }} >= 8 then 'passive'",
+             "detractors 0-7 instead of 0-6"),
+    Mutation("retention_bulgarian_misprint", "models/marts/loyalty/loyalty_metrics_monthly.sql",
+             "pct('customers_end - new_customers - reactivated_customers', 'customers_start')",
+             "pct('customers_start - new_customers - reactivated_customers', 'customers_start')",
+             "retention as (S - N) / S, as misprinted in the Bulgarian source"),
+    Mutation("churn_window_off_by_one", "models/intermediate/int_orders.sql",
+             "'order_date') }} > {{ churn_window_days() }}",
+             "'order_date') }} >= {{ churn_window_days() }}",
+             "a gap of exactly W days counted as a churn"),
+    Mutation("repeat_customer_one_order", "models/marts/core/dim_customers.sql",
+             "coalesce(purchases.orders_count >= 2, false) as is_repeat_customer",
+             "coalesce(purchases.orders_count >= 1, false) as is_repeat_customer",
+             "repeat customers as >= 1 order"),
+    Mutation("aov_includes_cancelled", "models/intermediate/int_orders.sql",
+             "when status = 'completed' then gross_amount - discount_amount - refunded_amount",
+             "when status in ('completed', 'cancelled') "
+             "then gross_amount - discount_amount - refunded_amount",
+             "cancelled orders carry revenue and enter the average check"),
+    Mutation("refunds_ignored", "models/intermediate/int_orders.sql",
+             "then gross_amount - discount_amount - refunded_amount",
+             "then gross_amount - discount_amount",
+             "net revenue ignores partial refunds"),
+    Mutation("cohort_from_signup", "models/marts/loyalty/customer_cohorts.sql",
+             "select * from {{ ref('int_customer_purchase_summary') }}",
+             "select summary.* replace ({{ month_of('signup.created_at') }} as cohort_month) "
+             "from {{ ref('int_customer_purchase_summary') }} as summary "
+             "inner join {{ ref('stg_customers') }} as signup using (customer_id)",
+             "cohort month taken from signup instead of the first order"),
+    Mutation("nps_every_answer_counted", "models/intermediate/int_survey_responses.sql",
+             "coalesce(nps_rank_in_month = 1, false) as is_counted_nps",
+             "coalesce(nps_rank_in_month >= 1, false) as is_counted_nps",
+             "every NPS answer counted, not one per customer and month"),
+    Mutation("churn_rate_over_end_base", "models/marts/loyalty/loyalty_metrics_monthly.sql",
+             "pct('churned_customers', 'customers_start')",
+             "pct('churned_customers', 'customers_end')",
+             "churn rate divided by the end-of-month base"),
+    Mutation("reactivations_counted_as_new", "models/intermediate/int_customer_months.sql",
+             "not spells.is_reactivation\n        and {{ month_of",
+             "{{ month_of",
+             "reactivated customers also counted as new"),
+    Mutation("active_window_inclusive", "models/intermediate/int_customer_months.sql",
+             "and spells.churn_date > months.period_end_date as is_active_at_end",
+             "and spells.churn_date >= months.period_end_date as is_active_at_end",
+             "a customer still counted active on their churn date"),
+    Mutation("nps_margin_z_90", "models/marts/loyalty/loyalty_metrics_monthly.sql",
+             "cast(1.96 * 100 * sqrt(greatest(", "cast(1.645 * 100 * sqrt(greatest(",
+             "margin of error at 90% instead of 95%"),
+    Mutation("quality_rate_over_tickets", "models/marts/loyalty/loyalty_metrics_monthly.sql",
+             "pct('quality_tickets', 'orders')", "pct('quality_tickets', 'tickets')",
+             "quality complaints divided by tickets instead of orders"),
+    Mutation("zero_denominator_as_zero", "macros/business_rules.sql",
+             "(100.0 * ({{ numerator }}) / nullif({{ denominator }}, 0))",
+             "coalesce(100.0 * ({{ numerator }}) / nullif({{ denominator }}, 0), 0)",
+             "ratios 0 instead of NULL when the denominator is 0"),
+    Mutation("cohort_cell_after_as_of", "models/intermediate/int_months.sql",
+             "<= bounds.last_month", "<= {{ add_months('bounds.last_month', 1) }}",
+             "a month after as_of_date reported"),
+]
+
+
+def tracked_files(root: Path) -> list[Path]:
+    listed = subprocess.run(["git", "ls-files", "-z"], cwd=root, capture_output=True,
+                            check=True).stdout.decode()
+    return [Path(name) for name in listed.split("\0") if name]
+
+
+def scratch_copy(root: Path, destination: Path) -> Path:
+    for relative in tracked_files(root):
+        source = root / relative
+        if source.is_file():
+            target = destination / relative
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, target)
+    return destination
+
+
+def apply(mutation: Mutation, project: Path) -> None:
+    path = project / mutation.path
+    text = path.read_text()
+    found = text.count(mutation.before)
+    if found != 1:
+        raise ValueError(f"mutation {mutation.name}: expected the original text exactly once "
+                         f"in {mutation.path}, found it {found} times")
+    path.write_text(text.replace(mutation.before, mutation.after))
+
+
+def _env(project: Path) -> dict[str, str]:
+    return {**os.environ, "DBT_PROFILES_DIR": str(project), "LOYALTY_DATA_DIR": "",
+            "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+            "LOYALTY_DUCKDB_PATH": str(project / "warehouse" / "mutant.duckdb")}
+
+
+def failing_dbt_nodes(project: Path) -> list[str]:
+    results = project / "target" / "run_results.json"
+    if not results.exists():
+        return ["dbt did not run (compilation error)"]
+    nodes = json.loads(results.read_text())["results"]
+    return [n["unique_id"].split(".", 2)[-1] for n in nodes
+            if n["status"] in ("fail", "error", "runtime error")]
+
+
+def run_suite(project: Path) -> str | None:
+    """Return what failed (the mutation is caught), or None when everything passed."""
+    (project / "warehouse").mkdir(exist_ok=True)
+    dbt = str(Path(sys.executable).parent / "dbt")
+    build = subprocess.run([dbt, "build", "--quiet"], cwd=project, env=_env(project),
+                           capture_output=True, text=True, check=False)
+    if build.returncode != 0:
+        nodes = failing_dbt_nodes(project)
+        return "dbt: " + ", ".join(nodes[:3]) + (f" (+{len(nodes) - 3})" if len(nodes) > 3 else "")
+    pytest = subprocess.run([sys.executable, "-m", "pytest", "-q", "-x", "-p", "no:cacheprovider",
+                             "tests/python/test_marts.py"], cwd=project, env=_env(project),
+                            capture_output=True, text=True, check=False)
+    if pytest.returncode != 0:
+        failed = [line.split("::")[-1].split(" ")[0] for line in pytest.stdout.splitlines()
+                  if line.startswith("FAILED")]
+        return "pytest: " + ", ".join(failed)
+    return None
+
+
+def run(root: Path, names: list[str] | None, report: Path) -> int:
+    chosen = [m for m in MUTATIONS if not names or m.name in names]
+    started = time.perf_counter()
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="mutants-") as scratch:
+        baseline = scratch_copy(root, Path(scratch) / "baseline")
+        print("baseline (no mutation): running the suite...", flush=True)
+        failure = run_suite(baseline)
+        if failure:
+            print(f"the unmutated project fails its own suite ({failure}); fix that first")
+            return 2
+        for number, mutation in enumerate(chosen, start=1):
+            tick = time.perf_counter()
+            project = scratch_copy(root, Path(scratch) / mutation.name)
+            apply(mutation, project)
+            caught_by = run_suite(project)
+            status = "caught" if caught_by else "SURVIVED"
+            print(f"[{number}/{len(chosen)}] {mutation.name}: {status} "
+                  f"({time.perf_counter() - tick:.0f} s) {caught_by or ''}", flush=True)
+            rows.append((mutation, caught_by))
+            shutil.rmtree(project, ignore_errors=True)
+    caught = sum(1 for _, by in rows if by)
+    lines = ["# Mutation report", "",
+             f"{caught} of {len(rows)} mutations caught "
+             f"({time.perf_counter() - started:.0f} s).", "",
+             "| mutation | realistic mistake | file | caught by |", "|---|---|---|---|"]
+    lines += [f"| {m.name} | {m.mistake} | `{m.path}` | {by or '**survived**'} |"
+              for m, by in rows]
+    report.parent.mkdir(parents=True, exist_ok=True)
+    report.write_text("\n".join(lines) + "\n")
+    print(f"mutation report: {report}")
+    print(f"mutations: {caught} passed, {len(rows) - caught} failed")
+    return 0 if caught == len(rows) else 1

@@ -1,0 +1,215 @@
+"""Write-audit-publish: build into a candidate DuckDB file, audit it, and only then
+replace the served file atomically, keeping the previous one as a backup.
+
+The served file is never opened for writing, so dashboards holding read-only
+connections see the old data or the new, never a lock error or a half-built mart.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+from .raw_files import RAW_TABLES, check_folder
+
+
+class BuildError(Exception):
+    """A step failed; the served database was not touched."""
+
+
+@dataclass(frozen=True)
+class Warehouse:
+    folder: Path
+
+    @classmethod
+    def from_env(cls) -> Warehouse:
+        return cls(Path(os.environ.get("LOYALTY_WAREHOUSE_DIR", "warehouse")).resolve())
+
+    @property
+    def served(self) -> Path:
+        return self.folder / "loyalty.duckdb"
+
+    @property
+    def backup(self) -> Path:
+        return self.folder / "loyalty.previous.duckdb"
+
+    @property
+    def candidate(self) -> Path:
+        return self.folder / "candidate" / "loyalty.duckdb"
+
+    @property
+    def lock(self) -> Path:
+        return self.folder / ".build.lock"
+
+
+@contextmanager
+def build_lock(path: Path) -> Iterator[None]:
+    """One build at a time per warehouse folder; the kernel drops the lock if we die."""
+    handle = path.open("a+")
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.seek(0)
+        holder = handle.read().strip() or "another process"
+        handle.close()
+        raise BuildError(f"another build is running on {path.parent} ({holder}); "
+                         "refusing to start a second one") from None
+    handle.seek(0)
+    handle.truncate()
+    handle.write(f"pid {os.getpid()} since {time.strftime('%Y-%m-%d %H:%M:%S')}\n")
+    handle.flush()
+    try:
+        yield
+    finally:
+        handle.truncate(0)
+        fcntl.flock(handle, fcntl.LOCK_UN)
+        handle.close()
+
+
+def _step(name: str) -> float:
+    print(f"== {name}", flush=True)
+    return time.perf_counter()
+
+
+def _done(started: float) -> None:
+    print(f"   done in {time.perf_counter() - started:.1f} s", flush=True)
+
+
+def prepare(warehouse: Warehouse) -> None:
+    try:
+        warehouse.candidate.parent.mkdir(parents=True, exist_ok=True)
+        for stale in (warehouse.candidate, warehouse.candidate.with_suffix(".duckdb.wal")):
+            stale.unlink(missing_ok=True)
+        probe = warehouse.candidate.parent / ".write-probe"
+        probe.write_bytes(b"0" * 4096)
+        probe.unlink()
+    except OSError as error:
+        raise BuildError(f"cannot write to the warehouse folder {warehouse.folder}: "
+                         f"{error.strerror or error}") from error
+
+
+def run_dbt(warehouse: Warehouse, dbt_args: list[str]) -> None:
+    env = {**os.environ, "LOYALTY_DUCKDB_PATH": str(warehouse.candidate)}
+    command = [str(Path(sys.executable).parent / "dbt"), "build",
+               "--target-path", str(warehouse.folder / "target"),
+               "--log-path", str(warehouse.folder / "logs")]
+    if env.get("LOYALTY_DATA_DIR"):
+        command += ["--exclude", "path:seeds/raw"]
+    done = subprocess.run([*command, *dbt_args], env=env, check=False)
+    if done.returncode != 0:
+        raise BuildError(f"dbt build failed (exit {done.returncode}): a model, test or "
+                         "contract failed; see the output above")
+
+
+def quarantine_audit(database: Path, max_share: float) -> None:
+    """Summarise quarantine per table; fail above max_share of a table's raw rows."""
+    over = []
+    with duckdb.connect(str(database), read_only=True) as con:
+        for table in RAW_TABLES:
+            clean = con.execute(f"select count(*) from staging.stg_{table}").fetchone()[0]
+            reasons = con.execute(
+                f"select quarantine_reason, count(*) from staging.stg_{table}__quarantine "
+                "group by all order by 2 desc").fetchall()
+            quarantined = sum(count for _, count in reasons)
+            total = clean + quarantined
+            share = quarantined / total if total else 0.0
+            detail = ", ".join(f"{reason} {count}" for reason, count in reasons) or "none"
+            flag = "FAIL" if share > max_share else ("warn" if quarantined else "ok")
+            print(f"   {table:18s} {total:>10,} raw  {quarantined:>7,} quarantined "
+                  f"({100 * share:.2f}%)  {flag}  {detail if quarantined else ''}")
+            if share > max_share:
+                over.append(f"{table} {100 * share:.2f}%")
+    if over:
+        raise BuildError(f"quarantine above {100 * max_share:.2f}% of raw rows: "
+                         + ", ".join(over) + " (set LOYALTY_MAX_QUARANTINE_SHARE to change)")
+
+
+def publish(warehouse: Warehouse) -> None:
+    """Atomic replace on the same filesystem; the previous served file becomes the backup."""
+    with duckdb.connect(str(warehouse.candidate)) as con:
+        con.execute("checkpoint")
+    descriptor = os.open(warehouse.candidate, os.O_RDONLY)
+    os.fsync(descriptor)
+    os.close(descriptor)
+    if warehouse.served.exists():
+        staged_backup = warehouse.folder / ".previous.tmp"
+        staged_backup.unlink(missing_ok=True)
+        os.link(warehouse.served, staged_backup)
+        os.replace(staged_backup, warehouse.backup)
+    os.replace(warehouse.candidate, warehouse.served)
+    directory = os.open(warehouse.folder, os.O_RDONLY)
+    os.fsync(directory)
+    os.close(directory)
+
+
+def build(dbt_args: list[str], max_share: float, docs_dir: Path) -> int:
+    from .validate import validate
+
+    warehouse = Warehouse.from_env()
+    started = time.perf_counter()
+    try:
+        warehouse.folder.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        print(f"error: cannot create the warehouse folder {warehouse.folder}: {error.strerror}")
+        return 1
+    try:
+        with build_lock(warehouse.lock):
+            prepare(warehouse)
+            data_dir = os.environ.get("LOYALTY_DATA_DIR")
+            if data_dir:
+                tick = _step(f"check raw files in {data_dir}")
+                problems = check_folder(Path(data_dir))
+                if problems:
+                    raise BuildError("bad raw files:\n  " + "\n  ".join(problems))
+                _done(tick)
+            tick = _step(f"write: dbt build into the candidate {warehouse.candidate}")
+            run_dbt(warehouse, dbt_args)
+            _done(tick)
+            tick = _step("audit: quarantine per raw table")
+            quarantine_audit(warehouse.candidate, max_share)
+            _done(tick)
+            tick = _step("audit: Great Expectations suites")
+            if validate(warehouse.candidate, docs_dir) != 0:
+                raise BuildError("an expectation failed; see above")
+            _done(tick)
+            tick = _step(f"publish: {warehouse.served}")
+            publish(warehouse)
+            _done(tick)
+    except BuildError as error:
+        print(f"error: {error}")
+        if warehouse.candidate.exists():
+            print(f"the served database is unchanged; the candidate is left for inspection "
+                  f"at {warehouse.candidate}")
+        else:
+            print("the served database is unchanged")
+        return 1
+    print(f"published {warehouse.served} in {time.perf_counter() - started:.0f} s "
+          f"(previous version: {warehouse.backup})")
+    return 0
+
+
+def restore() -> int:
+    """Serve the backup again (the current served file becomes the backup)."""
+    warehouse = Warehouse.from_env()
+    if not warehouse.backup.exists():
+        print(f"error: no backup at {warehouse.backup}")
+        return 1
+    with build_lock(warehouse.lock):
+        swap = warehouse.folder / ".restore.tmp"
+        swap.unlink(missing_ok=True)
+        os.link(warehouse.backup, swap)
+        if warehouse.served.exists():
+            os.replace(warehouse.served, warehouse.backup)
+        os.replace(swap, warehouse.served)
+    print(f"restored: {warehouse.served} now serves the previous version; the replaced one "
+          f"is kept at {warehouse.backup}")
+    return 0

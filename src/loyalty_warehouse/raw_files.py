@@ -1,0 +1,63 @@
+"""Pre-flight checks of a raw data folder, before dbt reads it.
+
+dbt's own contract check (macro raw_table) names a missing column; here we catch what
+DuckDB's CSV reader reports poorly: empty files, a wrong delimiter, text that is not
+UTF-8, and ragged rows, each with the file and, where it applies, the line.
+"""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+RAW_TABLES = ["customers", "orders", "survey_responses", "support_tickets", "loyalty_events",
+              "campaigns", "campaign_touches"]
+
+
+def table_files(folder: Path, table: str) -> list[Path]:
+    files = [folder / f"{table}.csv", folder / f"{table}.parquet"]
+    found = [f for f in files if f.is_file()]
+    if (folder / table).is_dir():
+        found += sorted(p for p in (folder / table).iterdir()
+                        if p.suffix in (".csv", ".parquet"))
+    return found
+
+
+def check_csv(path: Path) -> list[str]:
+    """Problems of one CSV file, each naming the file (and line)."""
+    raw = path.read_bytes()
+    if not raw.strip():
+        return [f"raw file {path}: the file is empty (expected a header line and rows)"]
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = raw[:error.start].count(b"\n") + 1
+        return [f"raw file {path} line {line}: not UTF-8 text ({error.reason}); "
+                "save the file as UTF-8"]
+    rows = csv.reader(text.splitlines())
+    header = next(rows)
+    problems = []
+    if len(header) == 1 and any(sep in header[0] for sep in (";", "\t", "|")):
+        problems.append(f"raw file {path} line 1: the header '{header[0][:60]}' is one column; "
+                        "the delimiter must be a comma")
+        return problems
+    for line_number, row in enumerate(rows, start=2):
+        if row and len(row) != len(header):
+            problems.append(f"raw file {path} line {line_number}: {len(row)} fields, "
+                            f"the header has {len(header)}")
+            if len(problems) >= 5:
+                problems.append(f"raw file {path}: (further ragged lines not listed)")
+                break
+    return problems
+
+
+def check_folder(folder: Path) -> list[str]:
+    """Every problem found in the folder's CSV files; Parquet is checked by DuckDB in dbt."""
+    if not folder.is_dir():
+        return [f"raw data folder {folder} does not exist"]
+    problems = []
+    for table in RAW_TABLES:
+        for path in table_files(folder, table):
+            if path.suffix == ".csv":
+                problems += check_csv(path)
+    return problems

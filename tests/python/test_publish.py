@@ -1,0 +1,256 @@
+"""Write-audit-publish under faults: nothing half-built or failed ever reaches readers."""
+
+from __future__ import annotations
+
+import os
+import resource
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from loyalty_warehouse.mutations import scratch_copy
+
+from .conftest import ROOT, generate
+
+LOYALTY = str(Path(sys.executable).parent / "loyalty")
+
+
+def build_command(warehouse: Path, data_dir: Path | None = None, project: Path = ROOT,
+                  *extra: str) -> tuple[list[str], dict[str, str]]:
+    env = {**os.environ, "DBT_PROFILES_DIR": str(project), "LOYALTY_WAREHOUSE_DIR": str(warehouse),
+           "LOYALTY_DATA_DIR": str(data_dir or ""), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
+    return [LOYALTY, "build", "--docs-dir", str(warehouse / "gx"), *extra], env
+
+
+def build(warehouse: Path, data_dir: Path | None = None, project: Path = ROOT,
+          *extra: str, **kwargs: object) -> subprocess.CompletedProcess[str]:
+    command, env = build_command(warehouse, data_dir, project, *extra)
+    return subprocess.run(command, cwd=project, env=env, capture_output=True, text=True,
+                          check=False, **kwargs)
+
+
+def orders_served(warehouse: Path) -> int:
+    with duckdb.connect(str(warehouse / "loyalty.duckdb"), read_only=True) as con:
+        return con.execute("select count(*) from main.fct_orders").fetchone()[0]
+
+
+@pytest.fixture(scope="module")
+def folders(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    base = tmp_path_factory.mktemp("data")
+    return {"a": generate(base / "a"), "b": generate(base / "b", "--seed", "11")}
+
+
+@pytest.fixture(scope="module")
+def published(tmp_path_factory: pytest.TempPathFactory, folders: dict[str, Path]) -> Path:
+    """A warehouse folder serving data set a."""
+    warehouse = tmp_path_factory.mktemp("warehouse")
+    done = build(warehouse, folders["a"])
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-2000:]
+    return warehouse
+
+
+def copy_warehouse(published: Path, tmp_path: Path) -> Path:
+    target = tmp_path / "warehouse"
+    target.mkdir()
+    shutil.copy(published / "loyalty.duckdb", target / "loyalty.duckdb")
+    return target
+
+
+def test_publish_replaces_and_keeps_a_backup_that_restore_serves(
+        published: Path, folders: dict[str, Path], tmp_path: Path) -> None:
+    warehouse = copy_warehouse(published, tmp_path)
+    before = orders_served(warehouse)
+    done = build(warehouse, folders["b"])
+    assert done.returncode == 0, done.stdout[-3000:]
+    after = orders_served(warehouse)
+    assert after != before
+    assert "published" in done.stdout
+    env = {**os.environ, "LOYALTY_WAREHOUSE_DIR": str(warehouse)}
+    assert subprocess.run([LOYALTY, "restore"], env=env, check=False).returncode == 0
+    assert orders_served(warehouse) == before
+
+
+def test_a_failing_test_publishes_nothing(published: Path, folders: dict[str, Path],
+                                          tmp_path: Path) -> None:
+    project = scratch_copy(ROOT, tmp_path / "project")
+    (project / "tests" / "singular" / "always_fails.sql").write_text(
+        "-- a deliberately failing audit\nselect 1 as failing_row\n")
+    warehouse = copy_warehouse(published, tmp_path)
+    before = orders_served(warehouse)
+    done = build(warehouse, folders["b"], project)
+    assert done.returncode != 0
+    assert "dbt build failed" in done.stdout and "served database is unchanged" in done.stdout
+    assert "candidate is left for inspection" in done.stdout
+    assert orders_served(warehouse) == before
+
+
+def test_killed_build_leaves_served_data_and_next_build_succeeds(
+        published: Path, folders: dict[str, Path], tmp_path: Path) -> None:
+    warehouse = copy_warehouse(published, tmp_path)
+    before = orders_served(warehouse)
+    command, env = build_command(warehouse, folders["b"])
+    process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL, start_new_session=True)
+    candidate = warehouse / "candidate" / "loyalty.duckdb"
+    deadline = time.monotonic() + 120
+    while not (candidate.exists() and candidate.stat().st_size > 1_000_000):
+        assert time.monotonic() < deadline, "the build never started writing"
+        time.sleep(0.2)
+    os.killpg(process.pid, signal.SIGKILL)
+    process.wait()
+    assert orders_served(warehouse) == before
+    done = build(warehouse, folders["b"])
+    assert done.returncode == 0, done.stdout[-3000:]
+    assert orders_served(warehouse) != before
+
+
+def test_reader_during_build_sees_old_or_new_never_an_error(
+        published: Path, folders: dict[str, Path], tmp_path: Path) -> None:
+    warehouse = copy_warehouse(published, tmp_path)
+    old = orders_served(warehouse)
+    seen: set[int] = set()
+    errors: list[str] = []
+    stop = threading.Event()
+
+    def read() -> None:
+        while not stop.is_set():
+            try:
+                with duckdb.connect(str(warehouse / "loyalty.duckdb"), read_only=True) as con:
+                    orders = con.execute("select count(*) from main.fct_orders").fetchone()[0]
+                    customers = con.execute(
+                        "select sum(orders_count) from main.dim_customers").fetchone()[0]
+                    purchases = con.execute(
+                        "select count(*) from main.fct_orders where is_purchase").fetchone()[0]
+                seen.add(orders)
+                if customers != purchases:
+                    errors.append(f"inconsistent read: {customers} != {purchases}")
+            except duckdb.Error as error:
+                errors.append(str(error))
+            time.sleep(0.05)
+
+    reader = threading.Thread(target=read)
+    reader.start()
+    done = build(warehouse, folders["b"])
+    time.sleep(0.5)
+    stop.set()
+    reader.join()
+    assert done.returncode == 0, done.stdout[-3000:]
+    new = orders_served(warehouse)
+    assert errors == []
+    assert seen <= {old, new} and old in seen and new in seen
+
+
+def test_second_concurrent_build_refuses(published: Path, folders: dict[str, Path],
+                                         tmp_path: Path) -> None:
+    warehouse = copy_warehouse(published, tmp_path)
+    command, env = build_command(warehouse, folders["b"])
+    first = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE,
+                             stderr=subprocess.STDOUT, text=True)
+    lock = warehouse / ".build.lock"
+    deadline = time.monotonic() + 60
+    while not (lock.exists() and lock.read_text().startswith("pid")):
+        assert time.monotonic() < deadline
+        time.sleep(0.1)
+    second = build(warehouse, folders["b"])
+    assert second.returncode != 0
+    assert "another build is running" in second.stdout
+    out, _ = first.communicate(timeout=600)
+    assert first.returncode == 0, out[-3000:]
+
+
+def test_unwritable_warehouse_folder_is_a_clear_error(folders: dict[str, Path]) -> None:
+    done = build(Path("/proc/loyalty-warehouse"), folders["a"])
+    assert done.returncode != 0
+    assert "cannot create the warehouse folder /proc/loyalty-warehouse" in done.stdout
+
+
+def test_disk_full_while_writing_keeps_served_data(published: Path, folders: dict[str, Path],
+                                                   tmp_path: Path) -> None:
+    warehouse = copy_warehouse(published, tmp_path)
+    before = orders_served(warehouse)
+
+    def small_disk() -> None:  # files may not grow past 2 MB: writes fail as on a full disk
+        resource.setrlimit(resource.RLIMIT_FSIZE, (2_000_000, 2_000_000))
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+
+    done = build(warehouse, folders["b"], preexec_fn=small_disk)
+    assert done.returncode != 0
+    assert "served database is unchanged" in done.stdout
+    assert orders_served(warehouse) == before
+
+
+def test_quarantine_above_threshold_fails_the_audit(published: Path, tmp_path: Path) -> None:
+    dirty = generate(tmp_path / "dirty", "--format", "csv", "--dirty", "20")
+    warehouse = copy_warehouse(published, tmp_path)
+    before = orders_served(warehouse)
+    done = build(warehouse, dirty)
+    assert done.returncode != 0
+    assert "quarantine above 1.00% of raw rows" in done.stdout
+    assert orders_served(warehouse) == before
+    lenient = build(warehouse, dirty, ROOT, "--max-quarantine-share", "0.2")
+    assert lenient.returncode == 0, lenient.stdout[-3000:]
+    assert "warn" in lenient.stdout
+
+
+@pytest.mark.parametrize(("content", "message"), [
+    (b"", "the file is empty"),
+    (b"order_id;customer_id;ordered_at;status;gross_amount\nO1;C1;2025-01-01;completed;1\n",
+     "the delimiter must be a comma"),
+    (b"order_id,customer_id,ordered_at,status,gross_amount\nO1,C1,2025-01-01,completed,1,9\n",
+     "line 2: 6 fields, the header has 5"),
+    (b"order_id,customer_id,ordered_at,status,gross_amount\nO1,C\xe9,2025-01-01,completed,1\n",
+     "line 2: not UTF-8"),
+])
+def test_malformed_csv_is_named_with_file_and_line(
+        tmp_path: Path, published: Path, content: bytes, message: str) -> None:
+    folder = generate(tmp_path / "csv", "--format", "csv")
+    (folder / "orders.csv").write_bytes(content)
+    warehouse = copy_warehouse(published, tmp_path)
+    done = build(warehouse, folder)
+    assert done.returncode != 0
+    assert f"raw file {folder / 'orders.csv'}" in done.stdout and message in done.stdout
+
+
+PERSONAL_DATA = (
+    # an e-mail address, or a phone-like run of digits not inside a word
+    # (SHA-256 digests are hex words and must not match)
+    r"[^@\s]+@[^@\s]+\.[a-z]{2,}|(^|[^0-9A-Za-z])\+?\d[\d\s().-]{7,}\d($|[^0-9A-Za-z])"
+)
+
+
+def columns_with_personal_data(database: Path) -> list[str]:
+    found = []
+    with duckdb.connect(str(database), read_only=True) as con:
+        columns = con.execute(
+            "select table_name, column_name from information_schema.columns "
+            "where table_schema = 'main' and data_type = 'VARCHAR'").fetchall()
+        assert len(columns) > 20
+        for table, column in columns:
+            leaks = con.execute(f'select count(*) from main."{table}" '
+                                f'where regexp_matches("{column}", ?)', [PERSONAL_DATA])
+            if leaks.fetchone()[0]:
+                found.append(f"{table}.{column}")
+    return found
+
+
+def test_no_mart_column_holds_an_email_or_phone_number(published: Path) -> None:
+    assert columns_with_personal_data(published / "loyalty.duckdb") == []
+
+
+def test_the_personal_data_scan_finds_a_planted_address(published: Path, tmp_path: Path) -> None:
+    leaky = tmp_path / "leaky.duckdb"
+    shutil.copy(published / "loyalty.duckdb", leaky)
+    with duckdb.connect(str(leaky)) as con:
+        con.execute("update main.dim_customers set city = 'ivan.petrov1@example.com' "
+                    "where customer_id = (select min(customer_id) from main.dim_customers)")
+        con.execute("update main.fct_survey_responses set comment = 'call me: +359 88 123 4567' "
+                    "where response_id = (select min(response_id) from main.fct_survey_responses)")
+    assert columns_with_personal_data(leaky) == ["dim_customers.city",
+                                                  "fct_survey_responses.comment"]
