@@ -64,3 +64,14 @@
 {% macro hours_between(first_timestamp, second_timestamp) -%}
     ({{ dbt.datediff(first_timestamp, second_timestamp, 'second') }} / 3600.0)
 {%- endmacro %}
+
+
+{#- A var that must be a positive number of hours or days; a clear error otherwise. -#}
+{% macro positive_var(name) -%}
+    {%- set value = var(name) -%}
+    {%- if value is not number or value <= 0 -%}
+        {{ exceptions.raise_compiler_error(
+            "var " ~ name ~ " must be a positive number, got '" ~ value ~ "'") }}
+    {%- endif -%}
+    {{ return(value) }}
+{%- endmacro %}

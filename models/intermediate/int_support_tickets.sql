@@ -42,7 +42,7 @@ final as (
         ) as is_repeat_contact,
         case
             when first_response_hours is not null
-                then first_response_hours > {{ var('sla_first_response_hours') }}
+                then first_response_hours > {{ positive_var('sla_first_response_hours') }}
         end as is_sla_breach,
         {{ first_response_bucket('first_response_hours') }} as first_response_bucket
     from timed

@@ -125,3 +125,14 @@ def test_full_build_on_a_data_folder_with_a_partial_month(tmp_path: Path) -> Non
     assert run.scalar("select count(*) from main.dim_customers "
                       "where churned_at > date '2026-06-15'") == 0
     assert run.scalar("select max(ordered_at) from main.fct_orders") < pd.Timestamp("2026-06-16")
+
+
+@pytest.mark.parametrize(("variable", "model"), [
+    ("sla_first_response_hours", "int_support_tickets"),
+    ("attribution_window_days", "campaign_effectiveness"),
+])
+def test_non_positive_windows_are_rejected(tmp_path: Path, variable: str, model: str) -> None:
+    run = run_dbt(["compile", "--select", model], tmp_path / "w.duckdb",
+                  dbt_vars=f"{{{variable}: 0}}")
+    assert run.returncode != 0
+    assert f"var {variable} must be a positive number, got '0'" in run.output

@@ -58,7 +58,7 @@ returns as (
         on
             churned_at_touch.customer_id = purchases.customer_id
             and churned_at_touch.sent_at < purchases.ordered_at
-            and purchases.ordered_at <= {{ dbt.dateadd('day', var('attribution_window_days'),
+            and purchases.ordered_at <= {{ dbt.dateadd('day', positive_var('attribution_window_days'),
                                                    'churned_at_touch.sent_at') }}
     group by churned_at_touch.campaign_id, churned_at_touch.customer_id
 ),
