@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 
-from .generator import SCALES, GeneratorConfig, generate_tables
+from .generator import PURCHASE_RATE_BY_SCALE, SCALES, GeneratorConfig, generate_tables
 from .generator.dirty import inject
 from .generator.writer import write_manifest, write_tables
 
@@ -20,10 +20,11 @@ SEEDS_DIR = Path("seeds/raw")
 def _generate(args: argparse.Namespace) -> int:
     customers = args.customers or SCALES[args.scale]
     cfg = GeneratorConfig(customers=customers, seed=args.seed,
-                          end=date.fromisoformat(args.end) if args.end else GeneratorConfig.end)
+                          end=date.fromisoformat(args.end) if args.end else GeneratorConfig.end,
+                          purchase_rate_multiplier=PURCHASE_RATE_BY_SCALE[args.scale])
     started = time.perf_counter()
     print(f"generating {customers:,} customers, {cfg.start} .. {cfg.end}, seed {cfg.seed}")
-    tables = generate_tables(cfg)
+    tables = generate_tables(cfg, progress=lambda line: print(line, flush=True))
     manifest: dict[str, object] = {"seed": cfg.seed, "customers": customers,
                                    "start": str(cfg.start), "extract_date": str(cfg.end)}
     if args.dirty:
@@ -35,7 +36,8 @@ def _generate(args: argparse.Namespace) -> int:
     else:
         folder, fmt, prefix = Path(args.out), args.format, ""
     for path in write_tables(tables, folder, fmt, prefix=prefix, typed=not args.dirty):
-        print(f"  wrote {path} ({len(tables[path.stem.removeprefix(prefix)]):,} rows)")
+        print(f"  wrote {path} ({len(tables[path.stem.removeprefix(prefix)]):,} rows)",
+              flush=True)
     if args.dirty or not args.seeds:
         write_manifest(folder / "_manifest.json", manifest)
     print(f"done in {time.perf_counter() - started:.1f} s")
@@ -65,6 +67,13 @@ def _restore(args: argparse.Namespace) -> int:
     from .publish import restore
 
     return restore()
+
+
+def _bench(args: argparse.Namespace) -> int:
+    from .bench import run
+
+    scales = ["S", "M", "L"] if args.large else args.scales
+    return run(Path.cwd(), scales, Path(args.data_root), Path(args.out))
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -108,6 +117,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     rst = sub.add_parser("restore", help="serve the previous published version again")
     rst.set_defaults(func=_restore)
+
+    bench = sub.add_parser("bench", help="time full builds per scale against a no-dbt floor")
+    bench.add_argument("--scales", nargs="+", choices=sorted(SCALES), default=["S", "M"])
+    bench.add_argument("--large", action="store_true", help="also scale L (10M orders)")
+    bench.add_argument("--data-root", default="data/bench",
+                       help="generated Parquet folders, one per scale (reused)")
+    bench.add_argument("--out", default="docs/benchmark.md")
+    bench.set_defaults(func=_bench)
     return parser
 
 

@@ -51,6 +51,7 @@ def make_customers(rng: np.random.Generator, cfg: GeneratorConfig) -> pd.DataFra
     member = orders & (rng.random(n) < P_MEMBER)
     satisfaction = rng.normal(0.0, 1.0, n) + 0.4 * member
     rate = np.exp(rng.normal(np.log(MEDIAN_ORDERS_PER_30_DAYS), 0.6, n))
+    rate *= cfg.purchase_rate_multiplier
     rate *= np.where(member, MEMBER_PURCHASE_RATE_MULTIPLIER, 1.0)
     lifetime = rng.exponential(MEAN_LIFETIME_DAYS * np.exp(0.35 * satisfaction))
     p_one_off = np.where(member, P_ONE_OFF_BUYER["member"], P_ONE_OFF_BUYER["non_member"])

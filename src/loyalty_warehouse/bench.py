@@ -1,0 +1,170 @@
+"""Benchmark: full dbt build (models + tests) per scale against a floor, the same
+compiled model SQL run directly in one DuckDB connection without dbt.
+
+Timings are whole-process wall times measured in one run, so compare them as ratios.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+from .generator import PURCHASE_RATE_BY_SCALE, SCALES, GeneratorConfig, generate_tables
+from .generator.writer import write_manifest, write_tables
+
+# Runs a command and prints the peak resident memory (KiB) of its process tree.
+PEAK_RSS = ("import resource, subprocess, sys; "
+            "code = subprocess.run(sys.argv[1:]).returncode; "
+            "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, file=sys.stderr); "
+            "sys.exit(code)")
+
+
+@dataclass
+class ScaleResult:
+    scale: str
+    raw_rows: dict[str, int]
+    generate_seconds: float | None
+    build_seconds: float
+    build_peak_mib: float
+    floor_seconds: float
+
+
+def dataset(scale: str, root: Path) -> tuple[Path, float | None]:
+    """The scale's Parquet folder, generated on first use."""
+    folder = root / scale
+    if (folder / "_manifest.json").exists():
+        return folder, None
+    started = time.perf_counter()
+    cfg = GeneratorConfig(customers=SCALES[scale],
+                          purchase_rate_multiplier=PURCHASE_RATE_BY_SCALE[scale])
+    print(f"[{scale}] generating {SCALES[scale]:,} customers", flush=True)
+    tables = generate_tables(cfg, progress=lambda line: print(line, flush=True))
+    write_tables(tables, folder, "parquet")
+    write_manifest(folder / "_manifest.json", {
+        "seed": cfg.seed, "customers": cfg.customers,
+        "raw_rows": {name: len(frame) for name, frame in tables.items()}})
+    return folder, time.perf_counter() - started
+
+
+def timed(command: list[str], env: dict[str, str], log: Path) -> tuple[float, float]:
+    """Wall seconds and peak RSS (MiB) of a command; raises when it fails."""
+    started = time.perf_counter()
+    with log.open("w") as out:
+        done = subprocess.run([sys.executable, "-c", PEAK_RSS, *command], env=env,
+                              stdout=out, stderr=subprocess.PIPE, text=True, check=False)
+    seconds = time.perf_counter() - started
+    if done.returncode != 0:
+        raise RuntimeError(f"{' '.join(command[:3])} failed; see {log}")
+    return seconds, int(done.stderr.strip().splitlines()[-1]) / 1024
+
+
+def floor_seconds(project: Path, target: Path, database: Path) -> float:
+    """Execute the compiled SQL of every model in dependency order, in one connection."""
+    manifest = json.loads((target / "manifest.json").read_text())
+    nodes = {uid: n for uid, n in manifest["nodes"].items() if n["resource_type"] == "model"}
+    order: list[str] = []
+    seen: set[str] = set()
+
+    def visit(uid: str) -> None:
+        if uid in seen or uid not in nodes:
+            return
+        seen.add(uid)
+        for parent in nodes[uid]["depends_on"]["nodes"]:
+            visit(parent)
+        order.append(uid)
+
+    for uid in sorted(nodes):
+        visit(uid)
+    database.unlink(missing_ok=True)
+    started = time.perf_counter()
+    with duckdb.connect(str(database)) as con:
+        con.execute("set TimeZone = 'UTC'")
+        con.execute("create schema if not exists reference")
+        for seed in sorted((project / "seeds" / "reference").glob("*.csv")):
+            con.execute(f"create table reference.{seed.stem} as "
+                        f"select * from read_csv('{seed}', header = true)")
+        for uid in order:
+            node = nodes[uid]
+            compiled = (target / "compiled" / node["package_name"] /
+                        node["original_file_path"]).read_text()
+            con.execute(f"create schema if not exists {node['schema']}")
+            con.execute(f"create or replace table {node['schema']}.{node['alias']} as "
+                        f"({compiled})")
+    return time.perf_counter() - started
+
+
+def bench_scale(project: Path, scale: str, root: Path) -> ScaleResult:
+    folder, generate_time = dataset(scale, root)
+    work = root / "runs" / scale
+    (work / "dbt").mkdir(parents=True, exist_ok=True)
+    (work / "floor").mkdir(parents=True, exist_ok=True)
+    database = work / "dbt" / "loyalty.duckdb"
+    database.unlink(missing_ok=True)
+    env = {**os.environ, "DBT_PROFILES_DIR": str(project), "LOYALTY_DATA_DIR": str(folder),
+           "LOYALTY_DUCKDB_PATH": str(database), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
+    dbt = str(Path(sys.executable).parent / "dbt")
+    target = work / "target"
+    print(f"[{scale}] full build (models + tests)", flush=True)
+    build_time, peak = timed([dbt, "build", "--exclude", "path:seeds/raw", "--target-path",
+                              str(target), "--log-path", str(work / "logs")],
+                             env, work / "build.log")
+    print(f"[{scale}] floor: compiled model SQL in one DuckDB connection", flush=True)
+    floor = floor_seconds(project, target, work / "floor" / "loyalty.duckdb")
+    manifest = json.loads((folder / "_manifest.json").read_text())
+    return ScaleResult(scale, manifest["raw_rows"], generate_time, build_time, peak, floor)
+
+
+def machine() -> str:
+    cpu = next((line.split(":", 1)[1].strip() for line in
+                Path("/proc/cpuinfo").read_text().splitlines()
+                if line.startswith("model name")), platform.processor())
+    memory_kib = next(int(line.split()[1]) for line in
+                      Path("/proc/meminfo").read_text().splitlines()
+                      if line.startswith("MemTotal"))
+    return (f"{os.cpu_count()} cores ({cpu}), {memory_kib / 1024 / 1024:.0f} GiB, "
+            f"Python {platform.python_version()}, DuckDB {duckdb.__version__}")
+
+
+def report(results: list[ScaleResult]) -> str:
+    lines = ["| scale | customers | orders | surveys | tickets | loyalty events | generate s "
+             "| full build s | floor s | build / floor | incremental s | peak RSS MiB |",
+             "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    for r in results:
+        rows = r.raw_rows
+        generate = f"{r.generate_seconds:.1f}" if r.generate_seconds is not None else "cached"
+        lines.append(
+            f"| {r.scale} | {rows['customers']:,} | {rows['orders']:,} | "
+            f"{rows['survey_responses']:,} | {rows['support_tickets']:,} | "
+            f"{rows['loyalty_events']:,} | {generate} | {r.build_seconds:.1f} | "
+            f"{r.floor_seconds:.1f} | {r.build_seconds / r.floor_seconds:.2f} | n/a | "
+            f"{r.build_peak_mib:,.0f} |")
+    by_scale = {r.scale: r for r in results}
+    if "M" in by_scale and "L" in by_scale:
+        lines += ["", f"time(L) / time(M) = "
+                  f"{by_scale['L'].build_seconds / by_scale['M'].build_seconds:.1f} "
+                  f"for {by_scale['L'].raw_rows['orders'] / by_scale['M'].raw_rows['orders']:.1f}"
+                  "x the orders"]
+    return "\n".join(lines)
+
+
+def run(project: Path, scales: list[str], root: Path, out: Path) -> int:
+    results = [bench_scale(project, scale, root) for scale in scales]
+    table = report(results)
+    print(table)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(f"# Benchmark\n\nMeasured {time.strftime('%Y-%m-%d')} on {machine()}.\n"
+                   "Full build = `dbt build` (models, data tests, unit tests) on the Parquet "
+                   "folder of the scale; floor = the same compiled model SQL run in one "
+                   "DuckDB connection without dbt and without tests. Whole-process wall "
+                   "times of one run: read them as ratios. Incremental runs are not "
+                   "implemented yet (n/a).\n\n" + table + "\n")
+    print(f"benchmark written to {out}")
+    return 0

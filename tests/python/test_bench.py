@@ -1,0 +1,16 @@
+"""The benchmark runs at scale S and writes its table (timings are never asserted)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from loyalty_warehouse.cli import main as loyalty_main
+
+
+def test_benchmark_runs_at_scale_s(tmp_path: Path) -> None:
+    out = tmp_path / "benchmark.md"
+    assert loyalty_main(["bench", "--scales", "S", "--data-root", str(tmp_path / "data"),
+                         "--out", str(out)]) == 0
+    text = out.read_text()
+    assert "| S | 5,000 |" in text
+    assert "build / floor" in text and "cores" in text
