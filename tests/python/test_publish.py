@@ -135,6 +135,7 @@ def test_reader_during_build_sees_old_or_new_never_an_error(
                 errors.append(str(error))
             time.sleep(0.05)
 
+    held = duckdb.connect(str(warehouse / "loyalty.duckdb"), read_only=True)
     reader = threading.Thread(target=read)
     reader.start()
     done = build(warehouse, folders["b"])
@@ -145,6 +146,9 @@ def test_reader_during_build_sees_old_or_new_never_an_error(
     new = orders_served(warehouse)
     assert errors == []
     assert seen <= {old, new} and old in seen and new in seen
+    # a connection held open across the publish keeps reading the version it opened
+    assert held.execute("select count(*) from main.fct_orders").fetchone()[0] == old
+    held.close()
 
 
 def test_second_concurrent_build_refuses(published: Path, folders: dict[str, Path],
