@@ -111,3 +111,23 @@
 {% macro duckdb__to_utc(column) -%}
     cast(timezone('UTC', try_cast({{ clean_text(column) }} as timestamptz)) as timestamp)
 {%- endmacro %}
+
+
+{#- The quarantine decision of a base model, in order: the row's own problem
+    (row_problem), then duplicate keys among sound rows, then an unknown customer when
+    `customers` names an import CTE of clean customer ids. Reads the CTE `checked`. -#}
+{% macro classify_rows(key, customers=none) -%}
+    select
+        checked.*,
+        coalesce(
+            checked.row_problem,
+            {{ duplicate_problem('checked.' ~ key, 'checked.row_fingerprint', 'checked.row_problem') }}
+            {%- if customers %},
+            case when {{ customers }}.customer_id is null then 'unknown_customer' end
+            {%- endif %}
+        ) as quarantine_reason
+    from checked
+    {%- if customers %}
+        left join {{ customers }} on checked.customer_id = {{ customers }}.customer_id
+    {%- endif %}
+{%- endmacro %}

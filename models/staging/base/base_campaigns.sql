@@ -37,10 +37,7 @@ checked as (
 ),
 
 classified as (
-    select
-        *,
-        coalesce(row_problem, {{ duplicate_problem('campaign_id') }}) as quarantine_reason
-    from checked
+    {{ classify_rows('campaign_id') }}
 )
 
 select * from classified

@@ -34,10 +34,7 @@ checked as (
 ),
 
 classified as (
-    select
-        *,
-        coalesce(row_problem, {{ duplicate_problem('customer_id') }}) as quarantine_reason
-    from checked
+    {{ classify_rows('customer_id') }}
 )
 
 select * from classified

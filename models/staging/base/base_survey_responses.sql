@@ -50,15 +50,7 @@ checked as (
 ),
 
 classified as (
-    select
-        checked.*,
-        coalesce(
-            checked.row_problem,
-            {{ duplicate_problem('checked.response_id', 'checked.row_fingerprint', 'checked.row_problem') }},
-            case when customers.customer_id is null then 'unknown_customer' end
-        ) as quarantine_reason
-    from checked
-    left join customers on checked.customer_id = customers.customer_id
+    {{ classify_rows('response_id', 'customers') }}
 )
 
 select * from classified
