@@ -1,0 +1,132 @@
+{#- The additive counts behind loyalty_metrics_monthly, split by the customer's country,
+    acquisition channel and programme membership in the month (joined by its period end).
+    Only counts, never rates: summing any set of segments and then dividing gives the
+    correct rate for that set (the dashboard and the semantic layer do exactly this).
+    Each source contributes its own counts to one long customer-month list; the counts it
+    does not know are 0. -#}
+{%- set measures = [
+    'customers_start', 'new_customers', 'reactivated_customers', 'churned_customers',
+    'customers_end', 'customers_with_purchase', 'customers_with_repeat_purchase', 'orders',
+    'net_revenue', 'purchasing_customers', 'nps_responses', 'promoters', 'passives',
+    'detractors', 'csat_responses', 'satisfied_responses',
+] -%}
+{%- set sources = {
+    'flows': {
+        'customers_start': 'case when is_active_at_start then 1 else 0 end',
+        'new_customers': 'case when is_new then 1 else 0 end',
+        'reactivated_customers': 'case when is_reactivated then 1 else 0 end',
+        'churned_customers': 'case when is_churned then 1 else 0 end',
+        'customers_end': 'case when is_active_at_end then 1 else 0 end',
+    },
+    'order_counts': {
+        'orders': 'sum(case when is_purchase then 1 else 0 end)',
+        'net_revenue': 'sum(net_revenue)',
+        'purchasing_customers': 'max(case when is_purchase then 1 else 0 end)',
+    },
+    'buyers_to_date': {
+        'customers_with_purchase': '1',
+        'customers_with_repeat_purchase':
+            'case when purchasers.second_order_date <= months.period_end_date then 1 else 0 end',
+    },
+    'survey_counts': {
+        'nps_responses': "sum(case when survey_type = 'nps' and is_counted_nps then 1 else 0 end)",
+        'promoters': "sum(case when is_counted_nps and nps_band = 'promoter' then 1 else 0 end)",
+        'passives': "sum(case when is_counted_nps and nps_band = 'passive' then 1 else 0 end)",
+        'detractors': "sum(case when is_counted_nps and nps_band = 'detractor' then 1 else 0 end)",
+        'csat_responses': "sum(case when survey_type = 'csat' then 1 else 0 end)",
+        'satisfied_responses':
+            "sum(case when survey_type = 'csat' and score >= 4 then 1 else 0 end)",
+    },
+} -%}
+
+with
+
+months as (
+    select * from {{ ref('int_months') }}
+),
+
+segments as (
+    select * from {{ ref('int_customer_segments') }}
+),
+
+customer_months as (
+    select * from {{ ref('int_customer_months') }}
+),
+
+orders as (
+    select * from {{ ref('int_orders') }}
+),
+
+purchasers as (
+    select * from {{ ref('int_customer_purchase_summary') }}
+),
+
+responses as (
+    select * from {{ ref('int_survey_responses') }}
+    where survey_type in ('nps', 'csat')
+),
+
+flows as (
+    select
+        customer_id,
+        month,
+        {{ zero_filled_columns(measures, sources['flows']) }}
+    from customer_months
+),
+
+order_counts as (
+    select
+        customer_id,
+        order_month as month,
+        {{ zero_filled_columns(measures, sources['order_counts']) }}
+    from orders
+    group by customer_id, order_month
+),
+
+buyers_to_date as (
+    select
+        purchasers.customer_id,
+        months.month,
+        {{ zero_filled_columns(measures, sources['buyers_to_date']) }}
+    from purchasers
+    inner join months on purchasers.first_order_date <= months.period_end_date
+),
+
+survey_counts as (
+    select
+        customer_id,
+        response_month as month,
+        {{ zero_filled_columns(measures, sources['survey_counts']) }}
+    from responses
+    group by customer_id, response_month
+),
+
+customer_month_counts as (
+    select * from flows
+    union all
+    select * from order_counts
+    union all
+    select * from buyers_to_date
+    union all
+    select * from survey_counts
+),
+
+final as (
+    select
+        customer_month_counts.month,
+        segments.country,
+        segments.acquisition_channel,
+        coalesce(segments.loyalty_joined_date <= months.period_end_date, false)
+            as is_loyalty_member,
+        {%- for measure in measures %}
+        cast(sum(customer_month_counts.{{ measure }}) as
+            {{- ' decimal(18, 2)' if measure == 'net_revenue' else ' bigint' }}) as {{ measure }}
+            {{- ',' if not loop.last }}
+        {%- endfor %}
+    from customer_month_counts
+    inner join months on customer_month_counts.month = months.month
+    inner join segments on customer_month_counts.customer_id = segments.customer_id
+    group by 1, 2, 3, 4
+)
+
+select * from final
