@@ -113,20 +113,35 @@ customer_month_counts as (
 
 final as (
     select
-        customer_month_counts.month,
+        counts.month,
         segments.country,
         segments.acquisition_channel,
         coalesce(segments.loyalty_joined_date <= months.period_end_date, false)
             as is_loyalty_member,
-        {%- for measure in measures %}
-        cast(sum(customer_month_counts.{{ measure }}) as
-            {{- ' decimal(18, 2)' if measure == 'net_revenue' else ' bigint' }}) as {{ measure }}
-            {{- ',' if not loop.last }}
-        {%- endfor %}
-    from customer_month_counts
-    inner join months on customer_month_counts.month = months.month
-    inner join segments on customer_month_counts.customer_id = segments.customer_id
-    group by 1, 2, 3, 4
+        cast(sum(counts.customers_start) as bigint) as customers_start,
+        cast(sum(counts.new_customers) as bigint) as new_customers,
+        cast(sum(counts.reactivated_customers) as bigint) as reactivated_customers,
+        cast(sum(counts.churned_customers) as bigint) as churned_customers,
+        cast(sum(counts.customers_end) as bigint) as customers_end,
+        cast(sum(counts.customers_with_purchase) as bigint) as customers_with_purchase,
+        cast(sum(counts.customers_with_repeat_purchase) as bigint) as customers_with_repeat_purchase,
+        cast(sum(counts.orders) as bigint) as orders,
+        cast(sum(counts.net_revenue) as decimal(18, 2)) as net_revenue,
+        cast(sum(counts.purchasing_customers) as bigint) as purchasing_customers,
+        cast(sum(counts.nps_responses) as bigint) as nps_responses,
+        cast(sum(counts.promoters) as bigint) as promoters,
+        cast(sum(counts.passives) as bigint) as passives,
+        cast(sum(counts.detractors) as bigint) as detractors,
+        cast(sum(counts.csat_responses) as bigint) as csat_responses,
+        cast(sum(counts.satisfied_responses) as bigint) as satisfied_responses
+    from customer_month_counts as counts
+    inner join months on counts.month = months.month
+    inner join segments on counts.customer_id = segments.customer_id
+    group by
+        counts.month,
+        segments.country,
+        segments.acquisition_channel,
+        coalesce(segments.loyalty_joined_date <= months.period_end_date, false)
 )
 
 select * from final
