@@ -76,6 +76,18 @@ def _bench(args: argparse.Namespace) -> int:
     return run(Path.cwd(), scales, Path(args.data_root), Path(args.out))
 
 
+def _dashboard(args: argparse.Namespace) -> int:
+    import subprocess
+
+    env = {**os.environ, "LOYALTY_DASHBOARD_DB": str(Path(args.database).resolve())}
+    app = Path(__file__).parent / "dashboard" / "app.py"
+    command = [sys.executable, "-m", "streamlit", "run", str(app),
+               "--server.port", str(args.port), "--server.headless", "true",
+               "--browser.gatherUsageStats", "false", "--client.toolbarMode", "viewer"]
+    print(f"dashboard on http://localhost:{args.port} over {env['LOYALTY_DASHBOARD_DB']}")
+    return subprocess.run(command, env=env, check=False).returncode
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="loyalty", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -125,6 +137,12 @@ def build_parser() -> argparse.ArgumentParser:
                        help="generated Parquet folders, one per scale (reused)")
     bench.add_argument("--out", default="docs/benchmark.md")
     bench.set_defaults(func=_bench)
+
+    dash = sub.add_parser("dashboard", help="the Streamlit dashboard over the served warehouse")
+    dash.add_argument("--database", default=str(
+        Path(os.environ.get("LOYALTY_WAREHOUSE_DIR", "warehouse")) / "loyalty.duckdb"))
+    dash.add_argument("--port", type=int, default=8501)
+    dash.set_defaults(func=_dashboard)
     return parser
 
 

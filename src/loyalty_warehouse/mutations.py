@@ -2,7 +2,8 @@
 the project and prove the test suite catches each one.
 
 A mutation is caught when `dbt build` fails (a data test, unit test or contract) or,
-failing that, when the pytest checks that recompute the marts from raw data fail.
+failing that, when the mutation's pytest checks fail (by default those that recompute the
+marts from raw data; the semantic layer and the dashboard have their own).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ class Mutation:
     before: str
     after: str
     mistake: str
+    checks: str = "tests/python/test_marts.py"
 
 
 MUTATIONS = [
@@ -90,6 +92,19 @@ MUTATIONS = [
     Mutation("cohort_cell_after_as_of", "models/intermediate/int_months.sql",
              "<= bounds.last_month", "<= {{ add_months('bounds.last_month', 1) }}",
              "a month after as_of_date reported"),
+    Mutation("segment_repeat_before_month_end", "models/marts/loyalty/loyalty_segments_monthly.sql",
+             "purchasers.second_order_date <= months.period_end_date",
+             "purchasers.second_order_date < months.period_end_date",
+             "segment counts drop repeat buyers whose second order is on the month's last day"),
+    Mutation("semantic_nps_promoter_share", "models/semantic/_semantic__metrics.yml",
+             "expr: 100.0 * (promoters - detractors) / nullif(nps_responses, 0)",
+             "expr: 100.0 * promoters / nullif(nps_responses, 0)",
+             "MetricFlow NPS as the promoter share", "tests/python/test_semantic_layer.py"),
+    Mutation("dashboard_churn_over_end_base", "src/loyalty_warehouse/dashboard/queries.py",
+             "100.0 * churned_customers / nullif(customers_start, 0) as churn_rate",
+             "100.0 * churned_customers / nullif(customers_end, 0) as churn_rate",
+             "dashboard churn tile divided by the end-of-month base",
+             "tests/python/test_dashboard.py"),
 ]
 
 
@@ -134,7 +149,7 @@ def failing_dbt_nodes(project: Path) -> list[str]:
             if n["status"] in ("fail", "error", "runtime error")]
 
 
-def run_suite(project: Path) -> str | None:
+def run_suite(project: Path, checks: str = Mutation.checks) -> str | None:
     """Return what failed (the mutation is caught), or None when everything passed."""
     (project / "warehouse").mkdir(exist_ok=True)
     dbt = str(Path(sys.executable).parent / "dbt")
@@ -144,7 +159,7 @@ def run_suite(project: Path) -> str | None:
         nodes = failing_dbt_nodes(project)
         return "dbt: " + ", ".join(nodes[:3]) + (f" (+{len(nodes) - 3})" if len(nodes) > 3 else "")
     pytest = subprocess.run([sys.executable, "-m", "pytest", "-q", "-x", "-p", "no:cacheprovider",
-                             "tests/python/test_marts.py"], cwd=project, env=_env(project),
+                             checks], cwd=project, env=_env(project),
                             capture_output=True, text=True, check=False)
     if pytest.returncode != 0:
         failed = [line.split("::")[-1].split(" ")[0] for line in pytest.stdout.splitlines()
@@ -168,7 +183,7 @@ def run(root: Path, names: list[str] | None, report: Path) -> int:
             tick = time.perf_counter()
             project = scratch_copy(root, Path(scratch) / mutation.name)
             apply(mutation, project)
-            caught_by = run_suite(project)
+            caught_by = run_suite(project, mutation.checks)
             status = "caught" if caught_by else "SURVIVED"
             print(f"[{number}/{len(chosen)}] {mutation.name}: {status} "
                   f"({time.perf_counter() - tick:.0f} s) {caught_by or ''}", flush=True)

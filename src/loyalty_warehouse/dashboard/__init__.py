@@ -1,0 +1,1 @@
+"""The loyalty dashboard: a Streamlit page over the served marts (read-only)."""
