@@ -144,4 +144,18 @@ def suites(n: InputCounts) -> dict[str, list[Expectation]]:
             E.ExpectTableRowCountToBeBetween(min_value=0, max_value=6),
             *_percent("churn_rate", "detractor_rate"),
         ],
+        "loyalty_segments_monthly": [
+            *_key("month", "country", "acquisition_channel", "is_loyalty_member"),
+            *[E.ExpectColumnValuesToNotBeNull(column=c)
+              for c in ("month", "country", "acquisition_channel", "is_loyalty_member")],
+            *[E.ExpectColumnValuesToBeBetween(column=c, min_value=0) for c in (
+                "customers_start", "churned_customers", "customers_end", "orders",
+                "nps_responses", "customers_with_purchase")],
+        ],
+        "customer_cohorts_by_segment": [
+            *_key("cohort_month", "months_since_first_order", "country", "acquisition_channel",
+                  "is_loyalty_member"),
+            E.ExpectColumnValuesToBeBetween(column="cohort_size", min_value=1),
+            E.ExpectColumnValuesToBeBetween(column="active_customers", min_value=0),
+        ],
     }
