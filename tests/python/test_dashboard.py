@@ -131,24 +131,37 @@ def tables(page: object) -> dict[str, list[list[str]]]:
     return {rows[0][0]: rows[1:] for rows in found if rows}
 
 
+LAST_COMPLETE = """(select coalesce(max(case when not is_partial_month then month end),
+    max(month)) from main.loyalty_metrics_monthly)"""
+
+
+def shown_tiles(nps: float | None, moe: float | None, retention: float | None,
+                churn: float | None, repeat: float | None, aov: float | None) -> dict[str, str]:
+    """The tiles as the page formats them; n/a where the mart has NULL."""
+    def fmt(value: float | None, pattern: str) -> str:
+        return "n/a" if value is None else pattern.format(value)
+    return {"NPS": fmt(nps, "{:.1f}") + ("" if nps is None else f" ± {moe:.1f}"),
+            "Retention": fmt(retention, "{:.2f}%"), "Churn": fmt(churn, "{:.2f}%"),
+            "Repeat purchase rate": fmt(repeat, "{:.2f}%"), "Average check": fmt(aov, "{:,.2f}")}
+
+
 def expected_tiles(database: Path, where: str = "true") -> dict[str, str]:
-    """The headline tiles for the last month, from loyalty_segments_monthly counts."""
-    (nps, moe, retention, churn, repeat, aov), = query(database, f"""
+    """The headline tiles for the last complete month, from loyalty_segments_monthly."""
+    (row,) = query(database, f"""
         with m as (
             select sum(promoters) p, sum(detractors) d, sum(nps_responses) n,
                 sum(customers_start) s, sum(churned_customers) l,
                 sum(customers_with_repeat_purchase) r, sum(customers_with_purchase) b,
                 sum(net_revenue) rev, sum(orders) o
             from main.loyalty_segments_monthly
-            where {where} and month = (select max(month) from main.loyalty_metrics_monthly)
+            where {where} and month = {LAST_COMPLETE}
         )
-        select 100.0 * (p - d) / n,
-            1.96 * 100 * sqrt((p / n + d / n - power((p - d) / n, 2)) / n),
-            100.0 * (s - l) / s, 100.0 * l / s, 100.0 * r / b, rev / o
+        select 100.0 * (p - d) / nullif(n, 0),
+            1.96 * 100 * sqrt((p / n + d / n - power((p - d) / n, 2)) / nullif(n, 0)),
+            100.0 * (s - l) / nullif(s, 0), 100.0 * l / nullif(s, 0), 100.0 * r / nullif(b, 0),
+            rev / nullif(o, 0)
         from m""")
-    return {"NPS": f"{nps:.1f} ± {moe:.1f}", "Retention": f"{retention:.2f}%",
-            "Churn": f"{churn:.2f}%", "Repeat purchase rate": f"{repeat:.2f}%",
-            "Average check": f"{aov:,.2f}"}
+    return shown_tiles(*row)
 
 
 def test_every_section_shows_the_marts(browser: object, app_url: str, database: Path) -> None:
@@ -159,15 +172,12 @@ def test_every_section_shows_the_marts(browser: object, app_url: str, database: 
         {"database": str(database), "seconds_to_all_sections": round(load_seconds, 2)}))
     assert not page.query_selector_all("[data-testid='stException']")
 
-    # headline: equal to loyalty_metrics_monthly (unsplit) for the last month
-    (nps, moe, retention, churn, repeat, aov), = query(database, """
+    # headline: equal to loyalty_metrics_monthly (unsplit) for the last complete month
+    (row,) = query(database, f"""
         select nps, nps_margin_of_error, retention_rate, churn_rate, repeat_purchase_rate,
             average_order_value
-        from main.loyalty_metrics_monthly order by month desc limit 1""")
-    assert tiles(page) == {
-        "NPS": f"{nps:.1f} ± {moe:.1f}", "Retention": f"{retention:.2f}%",
-        "Churn": f"{churn:.2f}%", "Repeat purchase rate": f"{repeat:.2f}%",
-        "Average check": f"{aov:,.2f}"}
+        from main.loyalty_metrics_monthly where month = {LAST_COMPLETE}""")
+    assert tiles(page) == shown_tiles(*row)
 
     shown = tables(page)
     support = {row[0]: row[1:] for row in shown["first_response_bucket"]}
@@ -177,9 +187,7 @@ def test_every_section_shows_the_marts(browser: object, app_url: str, database: 
         assert support[bucket][0] == f"{customers:,}"
         assert support[bucket][2] == f"{churn_rate:,.1f}"
 
-    last = query(database, "select max(month) from main.loyalty_metrics_monthly")[0][0]
-    start = query(database, "select max(month) - interval 11 month "
-                            "from main.loyalty_metrics_monthly")[0][0]
+    last, start = query(database, f"select {LAST_COMPLETE}, {LAST_COMPLETE} - interval 11 month")[0]
     campaigns = {row[0]: row for row in shown["campaign_id"]}
     expected_campaigns = query(database, """
         select campaign_id, win_back_rate from main.campaign_effectiveness

@@ -58,11 +58,12 @@ def show_table(data: pd.DataFrame, index: str, decimals: int = 1,
     target.table(text)
 
 
-def sidebar_filters(months: list[date], countries: list[str], channels: list[str]) -> q.Filters:
+def sidebar_filters(months: list[date], default_end: date, countries: list[str],
+                    channels: list[str]) -> q.Filters:
     params = st.query_params
     by_label = {month_label(m): m for m in months}
-    start = by_label.get(params.get("from", ""), months[max(0, len(months) - 12)])
-    end = by_label.get(params.get("to", ""), months[-1])
+    end = by_label.get(params.get("to", ""), default_end)
+    start = by_label.get(params.get("from", ""), months[max(0, months.index(end) - 11)])
     st.sidebar.header("Filters")
     period = st.sidebar.select_slider("Period (months)", options=months, value=(start, end),
                                       format_func=month_label)
@@ -244,7 +245,8 @@ def main() -> None:
         st.stop()
     docs = fetch("definitions")
     months = fetch("months")
-    filters = sidebar_filters(months, fetch("segment_values", "country"),
+    filters = sidebar_filters(months, fetch("last_complete_month"),
+                              fetch("segment_values", "country"),
                               fetch("segment_values", "acquisition_channel"))
     monthly = fetch("monthly", filters)
     headline(monthly, filters, docs)
@@ -254,7 +256,8 @@ def main() -> None:
     support(docs)
     win_back(filters, docs)
     rfm(filters, docs)
-    st.caption(f"Warehouse: {DATABASE} (read-only). Data as of {month_label(months[-1])}.")
+    st.caption(f"Warehouse: {DATABASE} (read-only). Data up to {month_label(months[-1])}; the "
+               "period ends by default with the last complete month.")
 
 
 main()

@@ -52,6 +52,14 @@ def months(con: duckdb.DuckDBPyConnection) -> list[date]:
     return [row[0] for row in rows]
 
 
+def last_complete_month(con: duckdb.DuckDBPyConnection) -> date:
+    """The default end of the period: the month of as_of_date is often only days old."""
+    row = con.execute("""
+        select coalesce(max(case when not is_partial_month then month end), max(month))
+        from main.loyalty_metrics_monthly""").fetchone()
+    return row[0]
+
+
 def segment_values(con: duckdb.DuckDBPyConnection, column: str) -> list[str]:
     assert column in ("country", "acquisition_channel")
     rows = con.execute(f"select distinct {column} from main.loyalty_segments_monthly "
