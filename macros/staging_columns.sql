@@ -115,19 +115,54 @@
 
 {#- The quarantine decision of a base model, in order: the row's own problem
     (row_problem), then duplicate keys among sound rows, then an unknown customer when
-    `customers` names an import CTE of clean customer ids. Reads the CTE `checked`. -#}
-{% macro classify_rows(key, customers=none) -%}
+    `customers` names an import CTE of clean customer ids. Reads the CTE `checked`.
+    Keys are counted first, so the row fingerprint and the window functions run only on
+    the rows whose key occurs more than once (few in real data, all of it at scale). -#}
+{% macro classify_rows(table, key, customers=none) -%}
+    with
+
+    duplicated_keys as (
+        select {{ key }} as duplicated_key
+        from checked
+        where row_problem is null
+        group by {{ key }}
+        having count(*) > 1
+    ),
+
+    flagged as (
+        select
+            checked.*,
+            duplicated_keys.duplicated_key is not null as has_duplicated_key
+        from checked
+        left join duplicated_keys on checked.{{ key }} = duplicated_keys.duplicated_key
+    ),
+
+    with_duplicate_problem as (
+        select
+            flagged.*,
+            cast(null as varchar) as duplicate_reason
+        from flagged
+        where not has_duplicated_key
+        union all
+        select
+            flagged.*,
+            {{ duplicate_problem('flagged.' ~ key, raw_fingerprint(table), 'flagged.row_problem') }}
+                as duplicate_reason
+        from flagged
+        where has_duplicated_key
+    )
+
     select
-        checked.*,
+        rows.*,
         coalesce(
-            checked.row_problem,
-            {{ duplicate_problem('checked.' ~ key, 'checked.row_fingerprint', 'checked.row_problem') }}
+            rows.row_problem,
+            rows.duplicate_reason
             {%- if customers %},
             case when {{ customers }}.customer_id is null then 'unknown_customer' end
             {%- endif %}
         ) as quarantine_reason
-    from checked
+    from with_duplicate_problem as rows
     {%- if customers %}
-        left join {{ customers }} on checked.customer_id = {{ customers }}.customer_id
+        left join {{ customers }} on rows.customer_id = {{ customers }}.customer_id
     {%- endif %}
 {%- endmacro %}

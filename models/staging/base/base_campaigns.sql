@@ -31,13 +31,12 @@ checked as (
                 or {{ outside_domain('offer_type', 'offer_type') }}
                 or discount_pct not between 0 and 100
                 then 'unknown_value'
-        end as row_problem,
-        {{ raw_fingerprint('campaigns') }} as row_fingerprint
+        end as row_problem
     from typed
 ),
 
 classified as (
-    {{ classify_rows('campaign_id') }}
+    {{ classify_rows('campaigns', 'campaign_id') }}
 )
 
 select * from classified

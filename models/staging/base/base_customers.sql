@@ -28,13 +28,12 @@ checked as (
             when {{ outside_domain('acquisition_channel', 'acquisition_channel') }}
                 then 'unknown_value'
             when cast(created_at as date) > {{ as_of_date() }} then 'future_timestamp'
-        end as row_problem,
-        {{ raw_fingerprint('customers') }} as row_fingerprint
+        end as row_problem
     from typed
 ),
 
 classified as (
-    {{ classify_rows('customer_id') }}
+    {{ classify_rows('customers', 'customer_id') }}
 )
 
 select * from classified

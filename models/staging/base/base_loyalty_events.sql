@@ -36,13 +36,12 @@ checked as (
             when event_type = 'earn' and points < 0 then 'negative_amount'
             when event_type in ('redeem', 'expire') and points > 0 then 'negative_amount'
             when cast(occurred_at as date) > {{ as_of_date() }} then 'future_timestamp'
-        end as row_problem,
-        {{ raw_fingerprint('loyalty_events') }} as row_fingerprint
+        end as row_problem
     from typed
 ),
 
 classified as (
-    {{ classify_rows('event_id', 'customers') }}
+    {{ classify_rows('loyalty_events', 'event_id', 'customers') }}
 )
 
 select * from classified

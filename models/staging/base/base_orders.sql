@@ -46,13 +46,12 @@ checked as (
             when refunded_amount > gross_amount - coalesce(discount_amount, 0)
                 then 'negative_amount'
             when cast(ordered_at as date) > {{ as_of_date() }} then 'future_timestamp'
-        end as row_problem,
-        {{ raw_fingerprint('orders') }} as row_fingerprint
+        end as row_problem
     from typed
 ),
 
 classified as (
-    {{ classify_rows('order_id', 'customers') }}
+    {{ classify_rows('orders', 'order_id', 'customers') }}
 )
 
 select * from classified

@@ -46,13 +46,12 @@ checked as (
                 or cast(first_response_at as date) > {{ as_of_date() }}
                 or cast(resolved_at as date) > {{ as_of_date() }}
                 then 'future_timestamp'
-        end as row_problem,
-        {{ raw_fingerprint('support_tickets') }} as row_fingerprint
+        end as row_problem
     from typed
 ),
 
 classified as (
-    {{ classify_rows('ticket_id', 'customers') }}
+    {{ classify_rows('support_tickets', 'ticket_id', 'customers') }}
 )
 
 select * from classified

@@ -44,13 +44,12 @@ checked as (
                 then 'score_out_of_range'
             when survey_type = 'exit' and score is not null then 'score_out_of_range'
             when cast(responded_at as date) > {{ as_of_date() }} then 'future_timestamp'
-        end as row_problem,
-        {{ raw_fingerprint('survey_responses') }} as row_fingerprint
+        end as row_problem
     from typed
 ),
 
 classified as (
-    {{ classify_rows('response_id', 'customers') }}
+    {{ classify_rows('survey_responses', 'response_id', 'customers') }}
 )
 
 select * from classified
