@@ -129,7 +129,7 @@
         having count(*) > 1
     ),
 
-    flagged as (
+    flagged as {{ inline_cte() }} (
         select
             checked.*,
             duplicated_keys.duplicated_key is not null as has_duplicated_key
@@ -165,4 +165,11 @@
     {%- if customers %}
         left join {{ customers }} on rows.customer_id = {{ customers }}.customer_id
     {%- endif %}
+{%- endmacro %}
+
+
+{#- A CTE read twice is materialized by DuckDB (the whole wide staging row set held in
+    memory); recomputing it is cheaper here. Renders nothing on other adapters. -#}
+{% macro inline_cte() -%}
+    {%- if target.type == 'duckdb' -%} not materialized {%- endif -%}
 {%- endmacro %}

@@ -24,7 +24,7 @@ typed as (
     from source
 ),
 
-checked as (
+checked as {{ inline_cte() }} (
     select
         *,
         case
