@@ -33,10 +33,15 @@ class DbtRun:
         return self.query(sql)[0][0]
 
 
+def dbt_env(database: Path, data_dir: Path | None = None) -> dict[str, str]:
+    """The environment of dbt (and mf) against one DuckDB file and one way in."""
+    return {**os.environ, "DBT_PROFILES_DIR": str(ROOT), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+            "LOYALTY_DUCKDB_PATH": str(database), "LOYALTY_DATA_DIR": str(data_dir or "")}
+
+
 def run_dbt(args: list[str], database: Path, data_dir: Path | None = None,
             dbt_vars: str | None = None) -> DbtRun:
-    env = {**os.environ, "DBT_PROFILES_DIR": str(ROOT), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
-           "LOYALTY_DUCKDB_PATH": str(database), "LOYALTY_DATA_DIR": str(data_dir or "")}
+    env = dbt_env(database, data_dir)
     command = [DBT, *args, "--target-path", str(database.parent / "target"),
                "--log-path", str(database.parent / "logs")]
     if dbt_vars:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -11,16 +10,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from .conftest import ROOT, DbtRun
+from .conftest import ROOT, DbtRun, dbt_env
 
 MF = str(Path(sys.executable).parent / "mf")
 MONTHLY = ["orders", "net_revenue", "average_order_value", "purchase_frequency", "nps",
            "csat_rate", "churn_rate", "retention_rate", "repeat_purchase_rate"]
-
-
-def mf_env(build: DbtRun) -> dict[str, str]:
-    return {**os.environ, "DBT_PROFILES_DIR": str(ROOT), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
-            "LOYALTY_DUCKDB_PATH": str(build.database), "LOYALTY_DATA_DIR": ""}
 
 
 @pytest.fixture(scope="module")
@@ -28,8 +22,8 @@ def semantic_build(default_build: DbtRun) -> DbtRun:
     """mf reads target/semantic_manifest.json at the project root, whose table names carry
     the database's name: parse against the test build first (bin/warehouse mf does too)."""
     done = subprocess.run([str(Path(sys.executable).parent / "dbt"), "parse", "--quiet"],
-                          cwd=ROOT, env=mf_env(default_build), capture_output=True, text=True,
-                          check=False)
+                          cwd=ROOT, env=dbt_env(default_build.database), capture_output=True,
+                          text=True, check=False)
     assert done.returncode == 0, done.stdout[-3000:]
     return default_build
 
@@ -37,7 +31,7 @@ def semantic_build(default_build: DbtRun) -> DbtRun:
 def mf_query(build: DbtRun, tmp_path: Path, metrics: list[str], group_by: str,
              *extra: str) -> pd.DataFrame:
     out = tmp_path / f"{'-'.join(metrics)[:60]}.csv"
-    env = mf_env(build)
+    env = dbt_env(build.database)
     done = subprocess.run([MF, "query", "--metrics", ",".join(metrics), "--group-by", group_by,
                            "--csv", str(out), *extra],
                           cwd=ROOT, env=env, capture_output=True, text=True, check=False)

@@ -6,16 +6,8 @@ months as (
     select * from {{ ref('int_months') }}
 ),
 
-customer_months as (
-    select * from {{ ref('int_customer_months') }}
-),
-
-purchasers as (
-    select * from {{ ref('int_customer_purchase_summary') }}
-),
-
-members as (
-    select * from {{ ref('int_loyalty_customers') }}
+segments as (
+    select * from {{ ref('loyalty_segments_monthly') }}
 ),
 
 tiers as (
@@ -40,35 +32,20 @@ groups as (
     cross join membership_flags
 ),
 
-buyers_to_date as (
-    select
-        months.month,
-        coalesce(cast(members.joined_at as date) <= months.period_end_date, false) as is_member,
-        count(*) as customers_with_purchase,
-        sum(case when purchasers.second_order_date <= months.period_end_date then 1 else 0 end)
-            as customers_with_repeat_purchase
-    from purchasers
-    inner join months on purchasers.first_order_date <= months.period_end_date
-    left join members on purchasers.customer_id = members.customer_id
-    group by months.month, coalesce(cast(members.joined_at as date) <= months.period_end_date, false)
-),
-
+-- membership in the month (joined by its period end) is a segment of loyalty_segments_monthly
 activity as (
     select
-        customer_months.month,
-        coalesce(cast(members.joined_at as date) <= months.period_end_date, false) as is_member,
-        sum(case when customer_months.is_active_at_start then 1 else 0 end) as customers_start,
-        sum(case when customer_months.is_churned then 1 else 0 end) as churned_customers,
-        sum(case when customer_months.is_active_at_end then 1 else 0 end) as customers_end,
-        sum(customer_months.purchases) as orders,
-        sum(customer_months.net_revenue) as net_revenue,
-        sum(case when customer_months.purchases > 0 then 1 else 0 end) as purchasing_customers
-    from customer_months
-    inner join months on customer_months.month = months.month
-    left join members on customer_months.customer_id = members.customer_id
-    group by
-        customer_months.month,
-        coalesce(cast(members.joined_at as date) <= months.period_end_date, false)
+        month,
+        is_loyalty_member as is_member,
+        sum(customers_with_purchase) as customers_with_purchase,
+        sum(customers_with_repeat_purchase) as customers_with_repeat_purchase,
+        sum(customers_start) as customers_start,
+        sum(churned_customers) as churned_customers,
+        sum(orders) as orders,
+        sum(net_revenue) as net_revenue,
+        sum(purchasing_customers) as purchasing_customers
+    from segments
+    group by month, is_loyalty_member
 ),
 
 points as (
@@ -100,12 +77,12 @@ final as (
     select
         groups.month,
         groups.is_member,
-        cast(coalesce(buyers_to_date.customers_with_purchase, 0) as bigint)
+        cast(coalesce(activity.customers_with_purchase, 0) as bigint)
             as customers_with_purchase,
-        cast(coalesce(buyers_to_date.customers_with_repeat_purchase, 0) as bigint)
+        cast(coalesce(activity.customers_with_repeat_purchase, 0) as bigint)
             as customers_with_repeat_purchase,
-        cast({{ pct('buyers_to_date.customers_with_repeat_purchase',
-                    'buyers_to_date.customers_with_purchase') }} as double) as repeat_purchase_rate,
+        cast({{ pct('activity.customers_with_repeat_purchase',
+                    'activity.customers_with_purchase') }} as double) as repeat_purchase_rate,
         cast(coalesce(activity.orders, 0) as bigint) as orders,
         cast(coalesce(activity.net_revenue, 0) as decimal(18, 2)) as net_revenue,
         cast(coalesce(activity.purchasing_customers, 0) as bigint) as purchasing_customers,
@@ -135,8 +112,6 @@ final as (
         cast(case when groups.is_member then coalesce(tier_counts.platinum_members, 0) end as bigint)
             as platinum_members
     from groups
-    left join buyers_to_date
-        on groups.month = buyers_to_date.month and groups.is_member = buyers_to_date.is_member
     left join activity
         on groups.month = activity.month and groups.is_member = activity.is_member
     left join points on groups.month = points.month

@@ -38,8 +38,14 @@ def month_label(month: date) -> str:
     return month.strftime("%Y-%m")
 
 
-def definition(docs: dict[str, str], key: str) -> str:
-    return docs.get(key, "")
+def section(title: str, query: str, empty: str, *args: object) -> pd.DataFrame | None:
+    """A section's heading and its data; a note instead when the selection has none."""
+    st.subheader(title)
+    data = fetch(query, *args)
+    if data.empty:
+        st.info(empty)
+        return None
+    return data
 
 
 def show_table(data: pd.DataFrame, index: str, decimals: int = 1,
@@ -110,7 +116,7 @@ def headline(monthly: pd.DataFrame, filters: q.Filters, docs: dict[str, str]) ->
         delta = None
         if previous is not None and not pd.isna(value) and not pd.isna(previous[key]):
             delta = f"{value - previous[key]:+.2f}"
-        column.metric(label, shown, delta, delta_color=colour, help=definition(docs, doc))
+        column.metric(label, shown, delta, delta_color=colour, help=docs.get(doc, ""))
     st.caption(f"Active customers at start {int(current['customers_start']):,}, churned "
                f"{int(current['churned_customers']):,}, completed orders "
                f"{int(current['orders']):,}, NPS answers {int(current['nps_responses']):,}. "
@@ -129,20 +135,18 @@ def trends(monthly: pd.DataFrame, filters: q.Filters, docs: dict[str, str]) -> N
                                                                   "nps_margin_of_error:Q"])
     left.altair_chart(band + line, use_container_width=True)
     left.caption("NPS by month with its 95% band. "
-                 + definition(docs, "loyalty_metrics_monthly.nps"))
+                 + docs.get("loyalty_metrics_monthly.nps", ""))
     rates = data.melt("month", ["retention_rate", "churn_rate"], "metric", "percent")
     right.altair_chart(alt.Chart(rates).mark_line(point=True).encode(
         x=alt.X("yearmonth(month):T", title="month"), y="percent:Q", color="metric:N",
         tooltip=["month:T", "metric:N", "percent:Q"]), use_container_width=True)
     right.caption("Retention and churn by month. "
-                  + definition(docs, "loyalty_metrics_monthly.retention_rate"))
+                  + docs.get("loyalty_metrics_monthly.retention_rate", ""))
 
 
 def cohort_heatmap(filters: q.Filters, docs: dict[str, str]) -> None:
-    st.subheader("Cohort retention")
-    data = fetch("cohorts", filters)
-    if data.empty:
-        st.info("No cohorts in this period.")
+    data = section("Cohort retention", "cohorts", "No cohorts in this period.", filters)
+    if data is None:
         return
     data["cohort"] = pd.to_datetime(data["cohort_month"]).dt.strftime("%Y-%m")
     st.altair_chart(alt.Chart(data).mark_rect().encode(
@@ -156,7 +160,7 @@ def cohort_heatmap(filters: q.Filters, docs: dict[str, str]) -> None:
     st.caption(f"Cohort {first['cohort']}: {int(first['cohort_size']):,} customers, month "
                f"{int(first['months_since_first_order'])} retention "
                f"{first['retention_rate']:.1f}%. "
-               + definition(docs, "customer_cohorts.retention_rate"))
+               + docs.get("customer_cohorts.retention_rate", ""))
 
 
 def churn_reasons(filters: q.Filters, docs: dict[str, str]) -> None:
@@ -178,7 +182,7 @@ def churn_reasons(filters: q.Filters, docs: dict[str, str]) -> None:
     st.caption(f"Exit-survey reasons of churned customers by group over the period: a known "
                f"reason for {int(known['churned_customers'].sum()):,} of {churned:,} churned "
                f"customers (segment filters do not apply). "
-               + definition(docs, "churn_reasons_monthly"))
+               + docs.get("churn_reasons_monthly", ""))
 
 
 def support(docs: dict[str, str]) -> None:
@@ -191,14 +195,13 @@ def support(docs: dict[str, str]) -> None:
         use_container_width=True)
     show_table(data, "first_response_bucket")
     st.caption("Whole history up to as_of_date (filters do not apply). "
-               + definition(docs, "support_experience_churn"))
+               + docs.get("support_experience_churn", ""))
 
 
 def win_back(filters: q.Filters, docs: dict[str, str]) -> None:
-    st.subheader("Win-back campaigns")
-    data = fetch("campaigns", filters)
-    if data.empty:
-        st.info("No reactivation campaign started in this period.")
+    data = section("Win-back campaigns", "campaigns",
+                   "No reactivation campaign started in this period.", filters)
+    if data is None:
         return
     rates = data.melt("campaign_id", ["win_back_rate", "holdout_win_back_rate"], "group",
                       "return_rate")
@@ -209,7 +212,7 @@ def win_back(filters: q.Filters, docs: dict[str, str]) -> None:
     table = data.assign(starts_at=pd.to_datetime(data["starts_at"]).dt.strftime("%Y-%m-%d"))
     show_table(table, "campaign_id")
     st.caption("Campaigns starting in the period (segment filters do not apply). "
-               + definition(docs, "campaign_effectiveness.uplift_points"))
+               + docs.get("campaign_effectiveness.uplift_points", ""))
 
 
 def rfm(filters: q.Filters, docs: dict[str, str]) -> None:
@@ -221,7 +224,7 @@ def rfm(filters: q.Filters, docs: dict[str, str]) -> None:
         tooltip=["rfm_segment:N", "customers:Q", "net_revenue:Q"]), use_container_width=True)
     show_table(data, "rfm_segment", decimals=2, target=right)
     st.caption("Customers and lifetime net revenue per segment (country, channel and current "
-               "membership filters apply). " + definition(docs, "dim_customers.rfm_segment"))
+               "membership filters apply). " + docs.get("dim_customers.rfm_segment", ""))
     customer_id = st.text_input("Customer 360: customer id",
                                 value=st.query_params.get("customer", ""))
     if customer_id:
