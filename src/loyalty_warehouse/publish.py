@@ -192,8 +192,9 @@ def build(dbt_args: list[str], max_share: float, docs_dir: Path) -> int:
         else:
             print("the served database is unchanged")
         return 1
-    print(f"published {warehouse.served} in {time.perf_counter() - started:.0f} s "
-          f"(previous version: {warehouse.backup})")
+    previous = (f"previous version: {warehouse.backup}" if warehouse.backup.exists()
+                else "first version, nothing to restore")
+    print(f"published {warehouse.served} in {time.perf_counter() - started:.0f} s ({previous})")
     return 0
 
 
