@@ -1,31 +1,53 @@
 {#- The relation of one raw table, whichever way the data comes in: the committed seed
     (default) or files in var raw_data_path. Always yields exactly the contract's
-    columns; optional columns or tables that are absent read as NULL / empty. -#}
-{% macro raw_table(table) -%}
+    columns plus source_file, the file a row came from (relative to the data folder;
+    files are batches, and a later file name is a later batch); optional columns or
+    tables that are absent read as NULL / empty. `skip_files`: files already loaded
+    (an incremental run reads only the others). -#}
+{% macro raw_table(table, skip_files=[]) -%}
     {%- set contract = var('raw_contract')[table] -%}
     {%- set columns = contract.required + contract.optional -%}
     {%- set folder = var('raw_data_path') -%}
-    {%- if not folder -%}
-        (select {{ columns | join(', ') }} from {{ ref('raw_' ~ table) }})
+    {%- set seed_name = 'seed:raw_' ~ table -%}
+    {%- if not folder and seed_name in skip_files -%}
+        {{ empty_raw_table(columns) }}
+    {%- elif not folder -%}
+        (select {{ columns | join(', ') }}, '{{ seed_name }}' as source_file
+        from {{ ref('raw_' ~ table) }})
     {%- elif not execute -%}
         {{ empty_raw_table(columns) }}
     {%- else -%}
-        {{ raw_file_relation(folder, table, contract) }}
+        {{ raw_file_relation(folder, table, contract, skip_files) }}
     {%- endif -%}
 {%- endmacro %}
 
 
 {% macro empty_raw_table(columns) -%}
     (select {% for column in columns -%}
-        cast(null as varchar) as {{ column }}{{ ', ' if not loop.last }}
-    {%- endfor %} where 1 = 0)
+        cast(null as varchar) as {{ column }},
+    {%- endfor %} cast(null as varchar) as source_file where 1 = 0)
 {%- endmacro %}
 
 
-{% macro raw_file_relation(folder, table, contract) -%}
+{#- The source_file values already in a loaded model (an incremental model's own table). -#}
+{% macro loaded_source_files(relation) -%}
+    {%- if not execute -%}{{ return([]) }}{%- endif -%}
+    {{ return(run_query('select distinct source_file from ' ~ relation
+                        ~ ' where source_file is not null').columns[0].values() | list) }}
+{%- endmacro %}
+
+
+{% macro raw_file_relation(folder, table, contract, skip_files=[]) -%}
     {%- set columns = contract.required + contract.optional -%}
-    {%- set files = raw_files(folder, table) -%}
-    {%- if files | length == 0 -%}
+    {%- set prefix = folder.rstrip('/') ~ '/' -%}
+    {%- set all_files = raw_files(folder, table) -%}
+    {%- set files = [] -%}
+    {%- for file in all_files if file[prefix | length:] not in skip_files -%}
+        {%- do files.append(file) -%}
+    {%- endfor -%}
+    {%- if all_files and not files -%}
+        {{ empty_raw_table(columns) }}
+    {%- elif files | length == 0 -%}
         {%- if contract.get('required_table') -%}
             {{ exceptions.raise_compiler_error(
                 "raw data folder '" ~ folder ~ "': required table '" ~ table ~ "' not found; expected "
@@ -35,7 +57,7 @@
     {%- else -%}
         {%- set reader = raw_file_reader(files) -%}
         {%- set described = run_query('describe select * from ' ~ reader) -%}
-        {%- set present = described.columns[0].values() | map('lower') | list -%}
+        {%- set present = described.columns[0].values() | map('lower') | reject('eq', 'filename') | list -%}
         {%- set missing = contract.required | reject('in', present) | list -%}
         {%- if missing -%}
             {{ exceptions.raise_compiler_error(
@@ -47,9 +69,8 @@
             {{ log("raw " ~ table ~ ": ignoring extra column(s) " ~ extra | join(', '), info=true) }}
         {%- endif -%}
         (select {% for column in columns -%}
-            {%- if column in present -%}{{ column }}{%- else -%}cast(null as varchar) as {{ column }}{%- endif -%}
-            {{ ', ' if not loop.last }}
-        {%- endfor %} from {{ reader }})
+            {%- if column in present -%}{{ column }}{%- else -%}cast(null as varchar) as {{ column }}{%- endif -%},
+        {%- endfor %} substr(filename, {{ prefix | length + 1 }}) as source_file from {{ reader }})
     {%- endif -%}
 {%- endmacro %}
 
@@ -78,8 +99,9 @@
     {%- if formats | length > 1 -%}
         {{ exceptions.raise_compiler_error("raw files mix formats: " ~ files | join(', ')) }}
     {%- elif formats[0] == 'csv' -%}
-        read_csv([{{ quoted | join(', ') }}], header = true, all_varchar = true, union_by_name = true)
+        read_csv([{{ quoted | join(', ') }}], header = true, all_varchar = true, union_by_name = true,
+            filename = true)
     {%- else -%}
-        read_parquet([{{ quoted | join(', ') }}], union_by_name = true)
+        read_parquet([{{ quoted | join(', ') }}], union_by_name = true, filename = true)
     {%- endif -%}
 {%- endmacro %}

@@ -69,17 +69,23 @@
 {%- endmacro %}
 
 
-{#- Duplicate keys among rows that passed every other check: identical rows keep one copy
-    (the rest are duplicate_key); rows that disagree are all conflicting_duplicate,
-    since nothing tells which one is right. -#}
-{% macro duplicate_problem(key, fingerprint='row_fingerprint', problem='row_problem') -%}
+{#- Duplicate keys among rows that passed every other check. Files are batches: a sound
+    row in a later file (by name) corrects the key, and the earlier versions are
+    superseded. Within the latest file, identical rows keep one copy (the rest are
+    duplicate_key); rows that disagree are all conflicting_duplicate, since nothing tells
+    which one is right. -#}
+{% macro duplicate_problem(key, fingerprint='row_fingerprint', problem='row_problem',
+                           source_file='source_file') -%}
     case
         when {{ problem }} is not null then null
-        when min({{ fingerprint }}) over (partition by {{ key }}, {{ problem }} is null)
-            <> max({{ fingerprint }}) over (partition by {{ key }}, {{ problem }} is null)
+        when {{ source_file }} < max({{ source_file }}) over (
+            partition by {{ key }}, {{ problem }} is null
+        ) then 'superseded'
+        when min({{ fingerprint }}) over (partition by {{ key }}, {{ problem }} is null, {{ source_file }})
+            <> max({{ fingerprint }}) over (partition by {{ key }}, {{ problem }} is null, {{ source_file }})
             then 'conflicting_duplicate'
         when row_number() over (
-            partition by {{ key }}, {{ problem }} is null order by {{ fingerprint }}
+            partition by {{ key }}, {{ problem }} is null, {{ source_file }} order by {{ fingerprint }}
         ) > 1 then 'duplicate_key'
     end
 {%- endmacro %}
@@ -146,7 +152,8 @@
         union all
         select
             flagged.*,
-            {{ duplicate_problem('flagged.' ~ key, raw_fingerprint(table), 'flagged.row_problem') }}
+            {{ duplicate_problem('flagged.' ~ key, raw_fingerprint(table), 'flagged.row_problem',
+                                 'flagged.source_file') }}
                 as duplicate_reason
         from flagged
         where has_duplicated_key

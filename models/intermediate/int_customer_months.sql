@@ -1,7 +1,17 @@
 {#- One row per customer and month the customer's activity touches: active at the start
     (on the last day of the previous month), active at the end (on the month's last day,
     or as_of_date in its month), entered as new or reactivated, churned, and purchases.
-    Built from spells and the month list by a range join: no customer x day grid. -#}
+    Built from spells and the month list by a range join: no customer x day grid.
+    Incremental: recomputes the customers a new order batch touched and the months from
+    the last stored one on (as_of_date moves their month-end state). -#}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='replace_customers',
+    changed_by='base_orders',
+    open_months=true,
+    on_schema_change='fail'
+) }}
+-- depends_on: {{ ref('base_as_of_date') }}
 with
 
 spells as (
@@ -36,6 +46,9 @@ spell_months as (
         on
             months.month >= {{ month_of('spells.spell_start_date') }}
             and months.month <= {{ month_of('spells.churn_date') }}
+    {%- if is_incremental() %}
+    where {{ changed_rows('base_orders', open_months=true) }}
+    {%- endif %}
 ),
 
 activity as (
@@ -61,6 +74,13 @@ monthly_purchases as (
     group by customer_id, order_month
 ),
 
+monthly_purchases_in_scope as (
+    select * from monthly_purchases
+    {%- if is_incremental() %}
+    where {{ changed_rows('base_orders', open_months=true) }}
+    {%- endif %}
+),
+
 final as (
     select
         activity.customer_id,
@@ -71,9 +91,10 @@ final as (
         activity.is_reactivated,
         activity.is_churned,
         coalesce(monthly_purchases.purchases, 0) as purchases,
-        coalesce(monthly_purchases.net_revenue, 0) as net_revenue
+        coalesce(monthly_purchases.net_revenue, 0) as net_revenue,
+        {{ latest_load_batch('base_orders') }} as load_batch
     from activity
-    left join monthly_purchases
+    left join monthly_purchases_in_scope as monthly_purchases
         on
             activity.customer_id = monthly_purchases.customer_id
             and activity.month = monthly_purchases.month

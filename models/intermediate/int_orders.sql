@@ -1,10 +1,18 @@
 {#- Orders with the purchase rules applied: only completed orders are purchases and carry
     revenue (net of discount and refunds); each purchase knows the customer's previous one
     and whether it reactivated the customer (previous purchase more than W days earlier). -#}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='replace_customers',
+    changed_by='base_orders',
+    on_schema_change='fail'
+) }}
+
 with
 
 orders as (
     select * from {{ ref('stg_orders') }}
+    {% if is_incremental() %}where {{ changed_rows('base_orders') }}{% endif %}
 ),
 
 priced as (
@@ -53,7 +61,8 @@ final as (
         coalesce(
             {{ days_between('previous_purchase_date', 'order_date') }} > {{ churn_window_days() }},
             false
-        ) as is_reactivation
+        ) as is_reactivation,
+        {{ latest_load_batch('base_orders') }} as load_batch
     from sequenced
 )
 

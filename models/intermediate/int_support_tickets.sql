@@ -1,10 +1,18 @@
 {#- Ticket timings and the support rules: first-response and resolution hours, first-
     contact resolution, repeat contact (another ticket by the customer in the previous
     30 days), SLA breach (var sla_first_response_hours) and the response-time bucket. -#}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='replace_customers',
+    changed_by='base_support_tickets',
+    on_schema_change='fail'
+) }}
+
 with
 
 tickets as (
     select * from {{ ref('stg_support_tickets') }}
+    {% if is_incremental() %}where {{ changed_rows('base_support_tickets') }}{% endif %}
 ),
 
 timed as (
@@ -44,7 +52,8 @@ final as (
             when first_response_hours is not null
                 then first_response_hours > {{ positive_var('sla_first_response_hours') }}
         end as is_sla_breach,
-        {{ first_response_bucket('first_response_hours') }} as first_response_bucket
+        {{ first_response_bucket('first_response_hours') }} as first_response_bucket,
+        {{ latest_load_batch('base_support_tickets') }} as load_batch
     from timed
 )
 

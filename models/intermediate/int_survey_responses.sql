@@ -1,9 +1,17 @@
 {#- Survey answers with their month and NPS band, and the de-duplication rule for NPS:
     one answer per customer and month, the latest. -#}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='replace_customers',
+    changed_by='base_survey_responses',
+    on_schema_change='fail'
+) }}
+
 with
 
 responses as (
     select * from {{ ref('stg_survey_responses') }}
+    {% if is_incremental() %}where {{ changed_rows('base_survey_responses') }}{% endif %}
 ),
 
 ranked as (
@@ -30,7 +38,8 @@ final as (
         touchpoint,
         order_id,
         ticket_id,
-        comment
+        comment,
+        {{ latest_load_batch('base_survey_responses') }} as load_batch
     from ranked
 )
 

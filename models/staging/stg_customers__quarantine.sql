@@ -8,6 +8,7 @@ quarantined as (
     select
         'customers' as source_table,
         quarantine_reason,
+        source_file,
         {{ raw_columns_restored('customers') }}
     from classified
     where quarantine_reason is not null

@@ -8,6 +8,7 @@ quarantined as (
     select
         'loyalty_events' as source_table,
         quarantine_reason,
+        source_file,
         {{ raw_columns_restored('loyalty_events') }}
     from classified
     where quarantine_reason is not null

@@ -8,6 +8,7 @@ quarantined as (
     select
         'orders' as source_table,
         quarantine_reason,
+        source_file,
         {{ raw_columns_restored('orders') }}
     from classified
     where quarantine_reason is not null

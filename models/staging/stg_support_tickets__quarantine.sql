@@ -8,6 +8,7 @@ quarantined as (
     select
         'support_tickets' as source_table,
         quarantine_reason,
+        source_file,
         {{ raw_columns_restored('support_tickets') }}
     from classified
     where quarantine_reason is not null

@@ -8,6 +8,7 @@ quarantined as (
     select
         'survey_responses' as source_table,
         quarantine_reason,
+        source_file,
         {{ raw_columns_restored('survey_responses') }}
     from classified
     where quarantine_reason is not null

@@ -1,5 +1,6 @@
 """Benchmark: full dbt build (models + tests) per scale against a floor, the same
-compiled model SQL run directly in one DuckDB connection without dbt.
+compiled model SQL run directly in one DuckDB connection without dbt, and an
+incremental run for the last day of data on top of a build of the days before.
 
 Timings are whole-process wall times measured in one run, so compare them as ratios.
 """
@@ -9,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import platform
+import shutil
 import subprocess
 import sys
 import time
@@ -17,6 +19,7 @@ from pathlib import Path
 
 import duckdb
 
+from .compare import differences
 from .generator import PURCHASE_RATE_BY_SCALE, SCALES, GeneratorConfig, generate_tables
 from .generator.writer import write_manifest, write_tables
 
@@ -35,6 +38,9 @@ class ScaleResult:
     build_seconds: float
     build_peak_mib: float
     floor_seconds: float
+    incremental_seconds: float
+    incremental_peak_mib: float
+    incremental_equals_full: bool
 
 
 def dataset(scale: str, root: Path) -> tuple[Path, float | None]:
@@ -101,25 +107,68 @@ def floor_seconds(project: Path, target: Path, database: Path) -> float:
     return time.perf_counter() - started
 
 
+TIME_COLUMNS = {"customers": "created_at", "orders": "ordered_at",
+                "survey_responses": "responded_at", "support_tickets": "opened_at",
+                "loyalty_events": "occurred_at", "campaign_touches": "sent_at"}
+
+
+def split_last_day(source: Path, folder: Path) -> Path:
+    """Write the scale's tables as batch folders: <table>/001.parquet holds the days
+    before the last order date; the last day's rows go to a pending folder (batch 002)."""
+    pending = folder / "_pending"
+    shutil.rmtree(folder, ignore_errors=True)
+    pending.mkdir(parents=True)
+    with duckdb.connect() as con:
+        last_day = con.execute(f"select max(ordered_at)::date from '{source}/orders.parquet'"
+                               ).fetchone()[0]
+        for file in sorted(source.glob("*.parquet")):
+            (folder / file.stem).mkdir()
+            column = TIME_COLUMNS.get(file.stem)
+            if column is None:
+                shutil.copy(file, folder / file.stem / "001.parquet")
+                continue
+            for target, condition in ((folder / file.stem / "001.parquet", "<"),
+                                      (pending / f"{file.stem}.parquet", ">=")):
+                con.execute(f"copy (select * from '{file}' where {column}::date {condition} "
+                            f"'{last_day}') to '{target}'")
+    return pending
+
+
 def bench_scale(project: Path, scale: str, root: Path) -> ScaleResult:
-    folder, generate_time = dataset(scale, root)
+    source, generate_time = dataset(scale, root)
     work = root / "runs" / scale
-    (work / "dbt").mkdir(parents=True, exist_ok=True)
-    (work / "floor").mkdir(parents=True, exist_ok=True)
-    database = work / "dbt" / "loyalty.duckdb"
-    database.unlink(missing_ok=True)
-    env = {**os.environ, "DBT_PROFILES_DIR": str(project), "LOYALTY_DATA_DIR": str(folder),
-           "LOYALTY_DUCKDB_PATH": str(database), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
+    folder = work / "data"
+    pending = split_last_day(source, folder)
+    for sub in ("incremental", "full", "floor"):
+        (work / sub).mkdir(parents=True, exist_ok=True)
+        (work / sub / "loyalty.duckdb").unlink(missing_ok=True)
     dbt = str(Path(sys.executable).parent / "dbt")
-    target = work / "target"
-    print(f"[{scale}] full build (models + tests)", flush=True)
-    build_time, peak = timed([dbt, "build", "--exclude", "path:seeds/raw", "--target-path",
-                              str(target), "--log-path", str(work / "logs")],
-                             env, work / "build.log")
+
+    def dbt_build(database: Path, name: str, *extra: str) -> tuple[float, float]:
+        env = {**os.environ, "DBT_PROFILES_DIR": str(project), "LOYALTY_DATA_DIR": str(folder),
+               "LOYALTY_DUCKDB_PATH": str(database), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
+        return timed([dbt, "build", "--exclude", "path:seeds/raw", *extra, "--target-path",
+                      str(database.parent / "target"), "--log-path", str(work / "logs")],
+                     env, work / f"{name}.log")
+
+    incremental_db = work / "incremental" / "loyalty.duckdb"
+    print(f"[{scale}] build of every day but the last (the base of the incremental run)",
+          flush=True)
+    dbt_build(incremental_db, "history")
+    for file in pending.glob("*.parquet"):
+        shutil.move(file, folder / file.stem / "002.parquet")
+    print(f"[{scale}] incremental run: the last day's files", flush=True)
+    incremental_time, incremental_peak = dbt_build(incremental_db, "incremental")
+    full_db = work / "full" / "loyalty.duckdb"
+    print(f"[{scale}] full build (models + tests) of the same files", flush=True)
+    build_time, peak = dbt_build(full_db, "build", "--full-refresh")
+    equal = not differences(incremental_db, full_db)
+    print(f"[{scale}] incremental warehouse equals the full build: {equal}", flush=True)
     print(f"[{scale}] floor: compiled model SQL in one DuckDB connection", flush=True)
-    floor = floor_seconds(project, target, work / "floor" / "loyalty.duckdb")
-    manifest = json.loads((folder / "_manifest.json").read_text())
-    return ScaleResult(scale, manifest["raw_rows"], generate_time, build_time, peak, floor)
+    floor = floor_seconds(project, full_db.parent / "target", work / "floor" / "loyalty.duckdb")
+    manifest = json.loads((source / "_manifest.json").read_text())
+    return ScaleResult(scale, manifest["raw_rows"], generate_time, build_time, peak, floor,
+                       incremental_time, incremental_peak, equal)
 
 
 def machine() -> str:
@@ -135,8 +184,9 @@ def machine() -> str:
 
 def report(results: list[ScaleResult]) -> str:
     lines = ["| scale | customers | orders | surveys | tickets | loyalty events | generate s "
-             "| full build s | floor s | build / floor | incremental s | peak RSS MiB |",
-             "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+             "| full build s | floor s | build / floor | incremental s | incremental / full "
+             "| peak RSS MiB (full / incremental) | incremental = full |",
+             "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for r in results:
         rows = r.raw_rows
         generate = f"{r.generate_seconds:.1f}" if r.generate_seconds is not None else "cached"
@@ -144,8 +194,10 @@ def report(results: list[ScaleResult]) -> str:
             f"| {r.scale} | {rows['customers']:,} | {rows['orders']:,} | "
             f"{rows['survey_responses']:,} | {rows['support_tickets']:,} | "
             f"{rows['loyalty_events']:,} | {generate} | {r.build_seconds:.1f} | "
-            f"{r.floor_seconds:.1f} | {r.build_seconds / r.floor_seconds:.2f} | n/a | "
-            f"{r.build_peak_mib:,.0f} |")
+            f"{r.floor_seconds:.1f} | {r.build_seconds / r.floor_seconds:.2f} | "
+            f"{r.incremental_seconds:.1f} | {r.incremental_seconds / r.build_seconds:.2f} | "
+            f"{r.build_peak_mib:,.0f} / {r.incremental_peak_mib:,.0f} | "
+            f"{'yes' if r.incremental_equals_full else '**no**'} |")
     by_scale = {r.scale: r for r in results}
     if "M" in by_scale and "L" in by_scale:
         lines += ["", f"time(L) / time(M) = "
@@ -158,13 +210,18 @@ def report(results: list[ScaleResult]) -> str:
 def run(project: Path, scales: list[str], root: Path, out: Path) -> int:
     results = [bench_scale(project, scale, root) for scale in scales]
     table = report(results)
+    if not all(r.incremental_equals_full for r in results):
+        print("error: an incremental warehouse differs from its full build")
     print(table)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(f"# Benchmark\n\nMeasured {time.strftime('%Y-%m-%d')} on {machine()}.\n"
                    "Full build = `dbt build` (models, data tests, unit tests) on the Parquet "
                    "folder of the scale; floor = the same compiled model SQL run in one "
-                   "DuckDB connection without dbt and without tests. Whole-process wall "
-                   "times of one run: read them as ratios. Incremental runs are not "
-                   "implemented yet (n/a).\n\n" + table + "\n")
+                   "DuckDB connection without dbt and without tests; incremental = `dbt "
+                   "build` (models + tests) after the last day's files (batch 002 of every "
+                   "dated table) join a warehouse built from the days before, and "
+                   "incremental = full says whether every table then equals the full "
+                   "build's. Whole-process wall times of one run: read them as ratios."
+                   "\n\n" + table + "\n")
     print(f"benchmark written to {out}")
-    return 0
+    return 0 if all(r.incremental_equals_full for r in results) else 1

@@ -60,7 +60,7 @@ def _build(args: argparse.Namespace) -> int:
     from .publish import build
 
     dbt_args = args.dbt_args[1:] if args.dbt_args[:1] == ["--"] else args.dbt_args
-    return build(dbt_args, args.max_quarantine_share, Path(args.docs_dir))
+    return build(dbt_args, args.max_quarantine_share, Path(args.docs_dir), args.incremental)
 
 
 def _restore(args: argparse.Namespace) -> int:
@@ -124,6 +124,9 @@ def build_parser() -> argparse.ArgumentParser:
                      default=float(os.environ.get("LOYALTY_MAX_QUARANTINE_SHARE", "0.01")),
                      help="fail when more than this share of a raw table is quarantined")
     bld.add_argument("--docs-dir", default="artifacts/great_expectations")
+    bld.add_argument("--incremental", action="store_true",
+                     help="start the candidate from a copy of the served warehouse, so the "
+                          "incremental models load only new raw files (default: full build)")
     bld.add_argument("dbt_args", nargs=argparse.REMAINDER, help="passed to dbt build")
     bld.set_defaults(func=_build)
 

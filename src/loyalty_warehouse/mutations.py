@@ -30,6 +30,20 @@ class Mutation:
 
 
 MUTATIONS = [
+    Mutation("incremental_keeps_unknown_customers", "macros/incremental.sql",
+             "quarantine_reason in ('future_timestamp', 'unknown_customer')",
+             "quarantine_reason = 'future_timestamp'",
+             "an incremental run does not re-check rows quarantined for an unknown customer "
+             "when the customer arrives later", "tests/python/test_incremental.py"),
+    Mutation("earliest_batch_wins", "macros/staging_columns.sql",
+             "when {{ source_file }} < max({{ source_file }}) over (",
+             "when {{ source_file }} > min({{ source_file }}) over (",
+             "a correction in a later batch loses to the first version of the row",
+             "tests/python/test_incremental.py"),
+    Mutation("open_month_not_recomputed", "macros/incremental.sql",
+             "{%- if open_months %}", "{%- if open_months and false %}",
+             "an incremental run recomputes changed customers only, not the month whose "
+             "end state as_of_date moves", "tests/python/test_incremental.py"),
     Mutation("nps_bands_shifted", "macros/business_rules.sql",
              "{{ score }} >= 9 then 'promoter'", "{{ score }} >= 8 then 'promoter'",
              "NPS bands shifted by one: 8 counted as a promoter"),
@@ -163,7 +177,7 @@ def run_suite(project: Path, checks: str = Mutation.checks) -> str | None:
                             capture_output=True, text=True, check=False)
     if pytest.returncode != 0:
         failed = [line.split("::")[-1].split(" ")[0] for line in pytest.stdout.splitlines()
-                  if line.startswith("FAILED")]
+                  if line.startswith(("FAILED", "ERROR"))]
         return "pytest: " + ", ".join(failed)
     return None
 

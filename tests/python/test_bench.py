@@ -14,3 +14,5 @@ def test_benchmark_runs_at_scale_s(tmp_path: Path) -> None:
     text = out.read_text()
     assert "| S | 5,000 |" in text
     assert "build / floor" in text and "cores" in text
+    assert "incremental / full" in text
+    assert text.rstrip().endswith("| yes |")  # the incremental warehouse equals the full one

@@ -258,3 +258,23 @@ def test_the_personal_data_scan_finds_a_planted_address(published: Path, tmp_pat
                     "where response_id = (select min(response_id) from main.fct_survey_responses)")
     assert columns_with_personal_data(leaky) == ["dim_customers.city",
                                                   "fct_survey_responses.comment"]
+
+
+def test_incremental_build_adds_a_new_batch_to_the_served_warehouse(
+        published: Path, folders: dict[str, Path], tmp_path: Path) -> None:
+    warehouse = copy_warehouse(published, tmp_path)
+    before = orders_served(warehouse)
+    data = tmp_path / "data"
+    shutil.copytree(folders["a"], data)
+    (data / "orders").mkdir()
+    with duckdb.connect() as con:  # ten more orders on the last day, by known customers
+        con.execute(f"copy (select * replace ('N' || order_id as order_id, "
+                    f"(select max(ordered_at) from '{data}/orders.parquet') as ordered_at) "
+                    f"from '{data}/orders.parquet' order by order_id limit 10) "
+                    f"to '{data}/orders/002.parquet'")
+    done = build(warehouse, data, ROOT, "--incremental")
+    assert done.returncode == 0, done.stdout[-3000:]
+    assert "copy the served warehouse" in done.stdout
+    assert orders_served(warehouse) == before + 10
+    with duckdb.connect(str(warehouse / "loyalty.duckdb"), read_only=True) as con:
+        assert con.execute("select max(load_batch) from main.fct_orders").fetchone()[0] == 2

@@ -1,7 +1,16 @@
+{{ config(
+    materialized='incremental',
+    incremental_strategy='replace_customers',
+    changed_by='base_orders',
+    on_schema_change='fail'
+) }}
+
+-- depends_on: {{ ref('base_orders') }}
 with
 
 orders as (
     select * from {{ ref('int_orders') }}
+    {% if is_incremental() %}where {{ changed_rows('base_orders') }}{% endif %}
 ),
 
 final as (
@@ -24,7 +33,8 @@ final as (
         cast(purchase_number as bigint) as purchase_number,
         previous_purchase_date,
         is_first_purchase,
-        is_reactivation
+        is_reactivation,
+        load_batch
     from orders
 )
 

@@ -1,7 +1,16 @@
+{{ config(
+    materialized='incremental',
+    incremental_strategy='replace_customers',
+    changed_by='base_support_tickets',
+    on_schema_change='fail'
+) }}
+
+-- depends_on: {{ ref('base_support_tickets') }}
 with
 
 tickets as (
     select * from {{ ref('int_support_tickets') }}
+    {% if is_incremental() %}where {{ changed_rows('base_support_tickets') }}{% endif %}
 ),
 
 final as (
@@ -24,7 +33,8 @@ final as (
         is_resolved,
         is_first_contact_resolution,
         is_repeat_contact,
-        is_sla_breach
+        is_sla_breach,
+        load_batch
     from tickets
 )
 

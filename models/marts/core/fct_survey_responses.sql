@@ -1,7 +1,16 @@
+{{ config(
+    materialized='incremental',
+    incremental_strategy='replace_customers',
+    changed_by='base_survey_responses',
+    on_schema_change='fail'
+) }}
+
+-- depends_on: {{ ref('base_survey_responses') }}
 with
 
 responses as (
     select * from {{ ref('int_survey_responses') }}
+    {% if is_incremental() %}where {{ changed_rows('base_survey_responses') }}{% endif %}
 ),
 
 reason_groups as (
@@ -23,7 +32,8 @@ final as (
         responses.is_counted_nps,
         responses.reason_code,
         reason_groups.reason_group,
-        responses.comment
+        responses.comment,
+        responses.load_batch
     from responses
     left join reason_groups on responses.reason_code = reason_groups.reason_code
 )

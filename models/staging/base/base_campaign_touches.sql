@@ -15,6 +15,7 @@ campaigns as (
 typed as (
     select
         {{ raw_text_columns('campaign_touches') }},
+        source_file,
         {{ clean_text('touch_id') }} as touch_id,
         {{ clean_text('campaign_id') }} as campaign_id,
         {{ clean_text('customer_id') }} as customer_id,
@@ -42,7 +43,8 @@ classified as (
         checked.*,
         coalesce(
             checked.row_problem,
-            {{ duplicate_problem('checked.touch_id', 'checked.row_fingerprint', 'checked.row_problem') }},
+            {{ duplicate_problem('checked.touch_id', 'checked.row_fingerprint', 'checked.row_problem',
+                               'checked.source_file') }},
             case when customers.customer_id is null then 'unknown_customer' end,
             -- a touch of a campaign we do not know cannot be evaluated
             case when campaigns.campaign_id is null then 'unknown_value' end

@@ -7,6 +7,7 @@ source as (
 typed as (
     select
         {{ raw_text_columns('campaigns') }},
+        source_file,
         {{ clean_text('campaign_id') }} as campaign_id,
         {{ clean_text('name') }} as campaign_name,
         {{ clean_enum('campaign_type') }} as campaign_type,

@@ -1,12 +1,20 @@
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key='customer_id',
+    on_schema_change='fail'
+) }}
+
 with
 
 source as (
-    select * from {{ raw_table('customers') }}
+    select * from {{ raw_table('customers', skip_files=files_loaded()) }}
 ),
 
-typed as (
+new_rows as (
     select
         {{ raw_text_columns('customers') }},
+        source_file,
         {{ clean_text('customer_id') }} as customer_id,
         {{ to_utc('created_at') }} as created_at,
         lower({{ clean_text('email') }}) as email,
@@ -18,6 +26,8 @@ typed as (
         {{ clean_enum('gender') }} as gender
     from source
 ),
+
+{{ typed_with_reclassified('customer_id', has_customer=false) }},
 
 checked as {{ inline_cte() }} (
     select
@@ -34,6 +44,14 @@ checked as {{ inline_cte() }} (
 
 classified as (
     {{ classify_rows('customers', 'customer_id') }}
+),
+
+final as (
+    select
+        *,
+        {{ next_load_batch() }} as load_batch,
+        {{ as_of_date() }} as classified_as_of
+    from classified
 )
 
-select * from classified
+select * from final

@@ -1,16 +1,24 @@
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key='event_id',
+    on_schema_change='fail'
+) }}
+
 with
 
 source as (
-    select * from {{ raw_table('loyalty_events') }}
+    select * from {{ raw_table('loyalty_events', skip_files=files_loaded()) }}
 ),
 
 customers as (
     select customer_id from {{ ref('stg_customers') }}
 ),
 
-typed as (
+new_rows as (
     select
         {{ raw_text_columns('loyalty_events') }},
+        source_file,
         {{ clean_text('event_id') }} as event_id,
         {{ clean_text('customer_id') }} as customer_id,
         {{ to_utc('occurred_at') }} as occurred_at,
@@ -20,6 +28,8 @@ typed as (
         {{ clean_text('order_id') }} as order_id
     from source
 ),
+
+{{ typed_with_reclassified('event_id') }},
 
 checked as {{ inline_cte() }} (
     select
@@ -42,6 +52,14 @@ checked as {{ inline_cte() }} (
 
 classified as (
     {{ classify_rows('loyalty_events', 'event_id', 'customers') }}
+),
+
+final as (
+    select
+        *,
+        {{ next_load_batch() }} as load_batch,
+        {{ as_of_date() }} as classified_as_of
+    from classified
 )
 
-select * from classified
+select * from final

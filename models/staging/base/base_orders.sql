@@ -1,16 +1,24 @@
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key='order_id',
+    on_schema_change='fail'
+) }}
+
 with
 
 source as (
-    select * from {{ raw_table('orders') }}
+    select * from {{ raw_table('orders', skip_files=files_loaded()) }}
 ),
 
 customers as (
     select customer_id from {{ ref('stg_customers') }}
 ),
 
-typed as (
+new_rows as (
     select
         {{ raw_text_columns('orders') }},
+        source_file,
         {{ clean_text('order_id') }} as order_id,
         {{ clean_text('customer_id') }} as customer_id,
         {{ to_utc('ordered_at') }} as ordered_at,
@@ -24,6 +32,8 @@ typed as (
         {{ clean_text('campaign_id') }} as campaign_id
     from source
 ),
+
+{{ typed_with_reclassified('order_id') }},
 
 checked as {{ inline_cte() }} (
     select
@@ -52,6 +62,14 @@ checked as {{ inline_cte() }} (
 
 classified as (
     {{ classify_rows('orders', 'order_id', 'customers') }}
+),
+
+final as (
+    select
+        *,
+        {{ next_load_batch() }} as load_batch,
+        {{ as_of_date() }} as classified_as_of
+    from classified
 )
 
-select * from classified
+select * from final

@@ -1,16 +1,24 @@
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key='ticket_id',
+    on_schema_change='fail'
+) }}
+
 with
 
 source as (
-    select * from {{ raw_table('support_tickets') }}
+    select * from {{ raw_table('support_tickets', skip_files=files_loaded()) }}
 ),
 
 customers as (
     select customer_id from {{ ref('stg_customers') }}
 ),
 
-typed as (
+new_rows as (
     select
         {{ raw_text_columns('support_tickets') }},
+        source_file,
         {{ clean_text('ticket_id') }} as ticket_id,
         {{ clean_text('customer_id') }} as customer_id,
         {{ to_utc('opened_at') }} as opened_at,
@@ -23,6 +31,8 @@ typed as (
         {{ as_boolean('handled_by_bot') }} as handled_by_bot
     from source
 ),
+
+{{ typed_with_reclassified('ticket_id') }},
 
 checked as {{ inline_cte() }} (
     select
@@ -52,6 +62,14 @@ checked as {{ inline_cte() }} (
 
 classified as (
     {{ classify_rows('support_tickets', 'ticket_id', 'customers') }}
+),
+
+final as (
+    select
+        *,
+        {{ next_load_batch() }} as load_batch,
+        {{ as_of_date() }} as classified_as_of
+    from classified
 )
 
-select * from classified
+select * from final

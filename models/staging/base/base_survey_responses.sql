@@ -1,16 +1,24 @@
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key='response_id',
+    on_schema_change='fail'
+) }}
+
 with
 
 source as (
-    select * from {{ raw_table('survey_responses') }}
+    select * from {{ raw_table('survey_responses', skip_files=files_loaded()) }}
 ),
 
 customers as (
     select customer_id from {{ ref('stg_customers') }}
 ),
 
-typed as (
+new_rows as (
     select
         {{ raw_text_columns('survey_responses') }},
+        source_file,
         {{ clean_text('response_id') }} as response_id,
         {{ clean_text('customer_id') }} as customer_id,
         {{ clean_enum('survey_type') }} as survey_type,
@@ -23,6 +31,8 @@ typed as (
         {{ clean_text('comment') }} as comment
     from source
 ),
+
+{{ typed_with_reclassified('response_id') }},
 
 checked as {{ inline_cte() }} (
     select
@@ -50,6 +60,14 @@ checked as {{ inline_cte() }} (
 
 classified as (
     {{ classify_rows('survey_responses', 'response_id', 'customers') }}
+),
+
+final as (
+    select
+        *,
+        {{ next_load_batch() }} as load_batch,
+        {{ as_of_date() }} as classified_as_of
+    from classified
 )
 
-select * from classified
+select * from final

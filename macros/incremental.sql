@@ -1,0 +1,89 @@
+{#- Incremental loading. Raw files are batches. An incremental base model types only the
+    files it has not loaded yet, and re-classifies every row of a key that a new row
+    touches or whose verdict can change with time (future_timestamp, unknown_customer,
+    a customer no longer clean, as_of_date moved back); each such row gets the next
+    load_batch. Downstream models recompute whole customers: every customer with a row
+    in a load_batch newer than the model's own (macro changed_rows, strategy
+    replace_customers). Changing a var (churn window, SLA) needs --full-refresh. -#}
+
+{#- The CTE `typed`: the new rows, plus on an incremental run the stored rows to
+    re-classify. `new_rows` and (unless has_customer is false) `customers` are import
+    CTEs of the calling model. -#}
+{% macro typed_with_reclassified(key, has_customer=true) -%}
+    typed as (
+    {%- if is_incremental() %}
+        {%- set derived = ['row_problem', 'has_duplicated_key', 'duplicate_reason',
+                           'quarantine_reason', 'load_batch', 'classified_as_of'] -%}
+        {%- set stored = [] -%}
+        {%- for column in adapter.get_columns_in_relation(this) if column.name not in derived -%}
+            {%- do stored.append(column.name) -%}
+        {%- endfor %}
+        select {{ stored | join(', ') }} from new_rows
+        union all
+        select {{ stored | join(', ') }} from {{ this }}
+        where {{ key }} in (
+            select {{ key }} from new_rows
+            union all
+            select {{ key }} from {{ this }}
+            where
+                quarantine_reason in ('future_timestamp', 'unknown_customer')
+                {%- if has_customer %}
+                or (quarantine_reason is null and customer_id not in (select customer_id from customers))
+                {%- endif %}
+                or classified_as_of > {{ as_of_date() }}
+        )
+    {%- else %}
+        select * from new_rows
+    {%- endif %}
+    )
+{%- endmacro %}
+
+
+{#- The files an incremental base model has loaded already (none on a full build). -#}
+{% macro files_loaded() -%}
+    {{ return(loaded_source_files(this) if is_incremental() else []) }}
+{%- endmacro %}
+
+
+{#- Columns every incremental model stores: the batch that last wrote the row. -#}
+{% macro next_load_batch() -%}
+    {%- if is_incremental() -%}
+        (select coalesce(max(load_batch), 0) + 1 from {{ this }})
+    {%- else -%}
+        1
+    {%- endif -%}
+{%- endmacro %}
+
+
+{#- Rows an incremental run of a customer-level model recomputes: those of customers
+    with rows in a batch of `changed_by` (a base model) newer than this model's latest
+    load_batch; with open_months also every row from the last stored month on, since
+    as_of_date moves the month-end state of that month (and may add a month). -#}
+{% macro changed_rows(changed_by, open_months=false) -%}
+    (customer_id in (
+        select customer_id from {{ ref(changed_by) }}
+        where load_batch > (select coalesce(max(load_batch), 0) from {{ this }})
+    )
+    {%- if open_months %}
+        or month >= (select least(max(month), {{ month_of(as_of_date()) }}) from {{ this }})
+    {%- endif -%}
+    )
+{%- endmacro %}
+
+
+{#- Custom incremental strategy: delete the rows in scope (changed_rows, configured by
+    changed_by and open_months), then insert the model's rows, which are exactly the
+    recomputed rows in scope. Both read the target before the delete, so they agree. -#}
+{% macro get_incremental_replace_customers_sql(arg_dict) -%}
+    {%- set columns = get_quoted_csv(arg_dict['dest_columns'] | map(attribute='name')) -%}
+    delete from {{ arg_dict['target_relation'] }}
+    where {{ changed_rows(config.get('changed_by'), config.get('open_months', false)) }};
+    insert into {{ arg_dict['target_relation'] }} ({{ columns }})
+    select {{ columns }} from {{ arg_dict['temp_relation'] }}
+{%- endmacro %}
+
+
+{#- The newest batch of a base model: what an incremental model's rows now reflect. -#}
+{% macro latest_load_batch(changed_by) -%}
+    (select coalesce(max(load_batch), 0) from {{ ref(changed_by) }})
+{%- endmacro %}

@@ -1,0 +1,50 @@
+"""Compare two built warehouses table by table (rows as multisets).
+
+Tables only: views are filters of the tables compared (and name their catalog, which
+an attached copy does not have). Bookkeeping columns (which load wrote a row, the
+as_of_date it was classified with) differ by design between an incremental run and a
+full refresh and are left out.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+
+BOOKKEEPING = {"load_batch", "classified_as_of", "has_duplicated_key", "duplicate_reason"}
+SCHEMAS = ("main", "staging", "intermediate")
+
+
+def _tables(con: duckdb.DuckDBPyConnection, alias: str) -> dict[str, list[str]]:
+    rows = con.execute(
+        "select schema_name, table_name, column_name from duckdb_columns() "
+        "where database_name = ? and table_name in (select table_name from duckdb_tables() "
+        "where database_name = ?) order by schema_name, table_name, column_index",
+        [alias, alias]).fetchall()
+    tables: dict[str, list[str]] = {}
+    for schema, table, column in rows:
+        if schema in SCHEMAS and column not in BOOKKEEPING:
+            tables.setdefault(f"{schema}.{table}", []).append(column)
+    return tables
+
+
+def differences(first: Path, second: Path) -> list[str]:
+    """One line per table whose rows differ (or that only one side has); empty if equal."""
+    problems: list[str] = []
+    with duckdb.connect() as con:
+        con.execute(f"attach '{first}' as a (read_only)")
+        con.execute(f"attach '{second}' as b (read_only)")
+        left, right = _tables(con, "a"), _tables(con, "b")
+        for name in sorted(set(left) | set(right)):
+            if left.get(name) != right.get(name):
+                problems.append(f"{name}: columns differ")
+                continue
+            columns = ", ".join(f'"{column}"' for column in left[name])
+            only = [con.execute(f"select count(*) from (select {columns} from {x}.{name} "
+                                f"except all select {columns} from {y}.{name})").fetchone()[0]
+                    for x, y in (("a", "b"), ("b", "a"))]
+            if any(only):
+                problems.append(f"{name}: {only[0]} rows only in {first}, "
+                                f"{only[1]} rows only in {second}")
+    return problems

@@ -1,0 +1,175 @@
+"""Incremental runs: a new batch of files on top of an earlier build gives exactly the
+warehouse a full refresh builds from the same files, late and corrected rows included."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from loyalty_warehouse.compare import differences
+
+from .conftest import DbtRun, generate, run_dbt
+
+TIME_COLUMNS = {"customers": "created_at", "orders": "ordered_at",
+                "survey_responses": "responded_at", "support_tickets": "opened_at",
+                "loyalty_events": "occurred_at", "campaign_touches": "sent_at"}
+LATE_ORDERS = 15
+CORRECTED_ORDERS = 12
+
+
+def write_batches(folder: Path) -> tuple[Path, dict[str, int]]:
+    """Turn a generated folder into two batches per table: history (001) and the next
+    days (002). Batch 2 also brings late orders (held back from history), corrected
+    orders, surveys and tickets (same key, new content) and an order moved to another
+    customer; history holds surveys dated after its as_of_date (future until batch 2)
+    and orders of a customer whose row only arrives in batch 2 (unknown until then)."""
+    pending = folder / "_batch_002"
+    pending.mkdir()
+    with duckdb.connect() as con:
+        cutoff = con.execute(f"select max(ordered_at)::date - 2 from '{folder}/orders.parquet'"
+                             ).fetchone()[0]
+        held_customer = con.execute(
+            f"select customer_id from '{folder}/orders.parquet' where ordered_at < '{cutoff}' "
+            "group by 1 order by count(*) desc, 1 limit 1").fetchone()[0]
+        late = [row[0] for row in con.execute(
+            f"select order_id from '{folder}/orders.parquet' where ordered_at < '{cutoff}' "
+            f"and customer_id <> '{held_customer}' and ordered_at > '{cutoff}'::date - 365 "
+            f"order by order_id limit {LATE_ORDERS}").fetchall()]
+        corrected = [row[0] for row in con.execute(
+            f"select order_id from '{folder}/orders.parquet' where ordered_at < '{cutoff}' "
+            f"and customer_id <> '{held_customer}' and status = 'completed' "
+            f"order by order_id desc limit {CORRECTED_ORDERS}").fetchall()]
+        late_list = ", ".join(f"'{key}'" for key in late)
+        for table, column in TIME_COLUMNS.items():
+            source = folder / f"{table}.parquet"
+            history = f"{column} < '{cutoff}'"
+            if table == "orders":
+                history += f" and order_id not in ({late_list})"
+            if table == "customers":
+                history += f" and customer_id <> '{held_customer}'"
+            if table == "survey_responses":  # one day past history's as_of_date
+                history = f"{column} < '{cutoff}'::date + 1"
+            (folder / table).mkdir()
+            con.execute(f"copy (select * from '{source}' where {history}) "
+                        f"to '{folder / table / '001.parquet'}'")
+            con.execute(f"copy (select * from '{source}' where not ({history})) "
+                        f"to '{pending / f'{table}.parquet'}'")
+            source.unlink()
+        batch_orders = pending / "orders.parquet"
+        con.execute(f"""copy (
+            select * from '{batch_orders}'
+            union all
+            select * replace (
+                gross_amount + 5 as gross_amount,
+                case when order_id = '{corrected[0]}' then 'returned' else status end as status,
+                case when order_id = '{corrected[1]}' then '{held_customer}'
+                     else customer_id end as customer_id)
+            from '{folder}/orders/001.parquet' where order_id in
+                ({", ".join(f"'{key}'" for key in corrected)})
+        ) to '{pending}/orders_with_corrections.parquet'""")
+        batch_orders.unlink()
+        for table, change, which in (
+                ("survey_responses", "10 - score as score", "survey_type = 'nps'"),
+                ("support_tickets", "first_response_at + interval 30 minute as "
+                 "first_response_at", "first_response_at is not null")):
+            key = "response_id" if table == "survey_responses" else "ticket_id"
+            con.execute(f"""copy (
+                select * from '{pending / f'{table}.parquet'}'
+                union all
+                (select * replace ({change}) from '{folder}/{table}/001.parquet'
+                 where {which} order by {key} limit 5)
+            ) to '{pending}/{table}_with_corrections.parquet'""")
+            (pending / f"{table}.parquet").unlink()
+    return pending, {"late": len(late), "corrected": len(corrected)}
+
+
+def add_batch(folder: Path, pending: Path) -> None:
+    for file in pending.glob("*.parquet"):
+        table = file.stem.removesuffix("_with_corrections")
+        shutil.move(file, folder / table / "002.parquet")
+
+
+@pytest.fixture(scope="module")
+def builds(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
+    root = tmp_path_factory.mktemp("incremental")
+    folder = generate(root / "data")
+    pending, counts = write_batches(folder)
+    incremental = root / "incremental" / "loyalty.duckdb"
+    incremental.parent.mkdir()
+    first = run_dbt(["build"], incremental, folder)
+    assert first.returncode == 0, first.output[-4000:]
+    before = dict(first.query("select quarantine_reason, count(*) from staging.base_orders "
+                              "group by 1"))
+    before_surveys = dict(first.query(
+        "select quarantine_reason, count(*) from staging.base_survey_responses group by 1"))
+    add_batch(folder, pending)
+    second = run_dbt(["build"], incremental, folder)
+    assert second.returncode == 0, second.output[-4000:]
+    full = root / "full" / "loyalty.duckdb"
+    full.parent.mkdir()
+    refresh = run_dbt(["build", "--full-refresh"], full, folder)
+    assert refresh.returncode == 0, refresh.output[-4000:]
+    return {"first_orders": before, "first_surveys": before_surveys, "counts": counts,
+            "incremental": second, "full": refresh, "folder": folder}
+
+
+def test_history_build_has_rows_that_later_batches_change(builds: dict) -> None:
+    assert builds["first_orders"].get("unknown_customer", 0) > 0
+    assert builds["first_surveys"].get("future_timestamp", 0) > 0
+
+
+def test_incremental_run_equals_full_refresh(builds: dict) -> None:
+    incremental, full = builds["incremental"], builds["full"]
+    assert differences(incremental.database, full.database) == []
+    # the same rows are clean and quarantined for the same reasons in both
+    for run in (incremental, full):
+        assert run.scalar("select count(*) from staging.base_orders "
+                          "where quarantine_reason in ('unknown_customer', 'future_timestamp')"
+                          ) == 0
+
+
+def test_incremental_run_loads_only_the_new_batch(builds: dict) -> None:
+    run: DbtRun = builds["incremental"]
+    total, rewritten = run.query("select count(*), count(*) filter (where load_batch = 2) "
+                                 "from staging.base_orders")[0]
+    new_rows = run.scalar("select count(*) from staging.base_orders "
+                          "where source_file = 'orders/002.parquet'")
+    assert new_rows < rewritten < total / 4
+    customers = run.scalar("select count(distinct customer_id) from main.fct_orders")
+    assert run.scalar("select count(distinct customer_id) from main.fct_orders "
+                      "where load_batch = 2") < customers / 2
+
+
+def test_late_and_corrected_rows_land_in_the_marts(builds: dict) -> None:
+    run: DbtRun = builds["incremental"]
+    corrected = builds["counts"]["corrected"]
+    assert run.scalar("select count(*) from staging.stg_orders__quarantine "
+                      "where quarantine_reason = 'superseded'") == corrected
+    assert run.scalar("select count(*) from main.fct_orders where order_id in (select "
+                      "order_id from staging.base_orders where quarantine_reason = "
+                      "'superseded') and load_batch = 2") == corrected
+    assert run.scalar("select count(*) from main.fct_orders as f inner join "
+                      "staging.base_orders as b on f.order_id = b.order_id "
+                      "and b.source_file = 'orders/002.parquet' and f.gross_amount = "
+                      "b.gross_amount where b.order_id in (select order_id from staging."
+                      "base_orders where quarantine_reason = 'superseded')") == corrected
+    for table in ("survey_responses", "support_tickets"):
+        assert run.scalar(f"select count(*) from staging.stg_{table}__quarantine "
+                          "where quarantine_reason = 'superseded'") == 5
+    late = run.scalar("select count(*) from main.fct_orders where order_id in ("
+                      "select order_id from staging.base_orders where source_file = "
+                      "'orders/002.parquet' except select order_id from staging.base_orders "
+                      "where source_file = 'orders/001.parquet') and order_date < "
+                      "(select max(order_date) - 2 from main.fct_orders)")
+    assert late == builds["counts"]["late"]
+
+
+def test_run_without_new_files_changes_nothing(builds: dict, tmp_path: Path) -> None:
+    run: DbtRun = builds["incremental"]
+    again = run_dbt(["run"], run.database, builds["folder"])
+    assert again.returncode == 0, again.output[-4000:]
+    assert run.scalar("select max(load_batch) from staging.base_orders") == 2
+    assert differences(run.database, builds["full"].database) == []
