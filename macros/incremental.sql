@@ -41,7 +41,9 @@
 
 {#- The files an incremental base model has loaded already (none on a full build). -#}
 {% macro files_loaded() -%}
-    {{ return(loaded_source_files(this) if is_incremental() else []) }}
+    {%- if not (execute and is_incremental()) -%}{{ return([]) }}{%- endif -%}
+    {{ return(run_query('select distinct source_file from ' ~ this
+                        ~ ' where source_file is not null').columns[0].values() | list) }}
 {%- endmacro %}
 
 

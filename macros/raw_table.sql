@@ -29,14 +29,6 @@
 {%- endmacro %}
 
 
-{#- The source_file values already in a loaded model (an incremental model's own table). -#}
-{% macro loaded_source_files(relation) -%}
-    {%- if not execute -%}{{ return([]) }}{%- endif -%}
-    {{ return(run_query('select distinct source_file from ' ~ relation
-                        ~ ' where source_file is not null').columns[0].values() | list) }}
-{%- endmacro %}
-
-
 {% macro raw_file_relation(folder, table, contract, skip_files=[]) -%}
     {%- set columns = contract.required + contract.optional -%}
     {%- set prefix = folder.rstrip('/') ~ '/' -%}

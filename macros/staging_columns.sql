@@ -122,6 +122,7 @@
 {#- The quarantine decision of a base model, in order: the row's own problem
     (row_problem), then duplicate keys among sound rows, then an unknown customer when
     `customers` names an import CTE of clean customer ids. Reads the CTE `checked`.
+    Adds the load bookkeeping of incremental base models (load_batch, classified_as_of).
     Keys are counted first, so the row fingerprint and the window functions run only on
     the rows whose key occurs more than once (few in real data, all of it at scale). -#}
 {% macro classify_rows(table, key, customers=none) -%}
@@ -167,7 +168,9 @@
             {%- if customers %},
             case when {{ customers }}.customer_id is null then 'unknown_customer' end
             {%- endif %}
-        ) as quarantine_reason
+        ) as quarantine_reason,
+        {{ next_load_batch() }} as load_batch,
+        {{ as_of_date() }} as classified_as_of
     from with_duplicate_problem as rows
     {%- if customers %}
         left join {{ customers }} on rows.customer_id = {{ customers }}.customer_id

@@ -9,13 +9,11 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from loyalty_warehouse.bench import TIME_COLUMNS
 from loyalty_warehouse.compare import differences
 
 from .conftest import DbtRun, generate, run_dbt
 
-TIME_COLUMNS = {"customers": "created_at", "orders": "ordered_at",
-                "survey_responses": "responded_at", "support_tickets": "opened_at",
-                "loyalty_events": "occurred_at", "campaign_touches": "sent_at"}
 LATE_ORDERS = 15
 CORRECTED_ORDERS = 12
 

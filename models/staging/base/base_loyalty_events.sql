@@ -52,14 +52,6 @@ checked as {{ inline_cte() }} (
 
 classified as (
     {{ classify_rows('loyalty_events', 'event_id', 'customers') }}
-),
-
-final as (
-    select
-        *,
-        {{ next_load_batch() }} as load_batch,
-        {{ as_of_date() }} as classified_as_of
-    from classified
 )
 
-select * from final
+select * from classified
