@@ -11,6 +11,6 @@
         {%- endif -%}
         cast('{{ configured }}' as date)
     {%- else -%}
-        (select as_of_date from {{ ref('base_as_of_date') }})
+        (select max(as_of_date) from {{ ref('base_as_of_date') }})
     {%- endif -%}
 {%- endmacro %}

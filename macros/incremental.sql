@@ -39,9 +39,13 @@
 {%- endmacro %}
 
 
-{#- The files an incremental base model has loaded already (none on a full build). -#}
+{#- The files an incremental model has loaded already: none on a full build, nor when
+    the stored table predates the source_file column (every file is read again). -#}
 {% macro files_loaded() -%}
     {%- if not (execute and is_incremental()) -%}{{ return([]) }}{%- endif -%}
+    {%- if 'source_file' not in adapter.get_columns_in_relation(this) | map(attribute='name') | list -%}
+        {{ return([]) }}
+    {%- endif -%}
     {{ return(run_query('select distinct source_file from ' ~ this
                         ~ ' where source_file is not null').columns[0].values() | list) }}
 {%- endmacro %}
