@@ -8,8 +8,8 @@
 
 {#- The CTE `typed`: the new rows, plus on an incremental run the stored rows to
     re-classify. `new_rows` and (unless has_customer is false) `customers` are import
-    CTEs of the calling model. -#}
-{% macro typed_with_reclassified(key, has_customer=true) -%}
+    CTEs of the calling model; `references` as in classify_rows. -#}
+{% macro typed_with_reclassified(key, has_customer=true, references={}) -%}
     typed as (
     {%- if is_incremental() %}
         {%- set derived = ['row_problem', 'has_duplicated_key', 'duplicate_reason',
@@ -30,6 +30,10 @@
                 {%- if has_customer %}
                 or (quarantine_reason is null and customer_id not in (select customer_id from customers))
                 {%- endif %}
+                {%- for cte, column in references.items() %}
+                or quarantine_reason = 'unknown_value'
+                or (quarantine_reason is null and {{ column }} not in (select {{ column }} from {{ cte }}))
+                {%- endfor %}
                 or classified_as_of > {{ as_of_date() }}
         )
     {%- else %}

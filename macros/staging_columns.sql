@@ -126,11 +126,13 @@
 
 {#- The quarantine decision of a base model, in order: the row's own problem
     (row_problem), then duplicate keys among sound rows, then an unknown customer when
-    `customers` names an import CTE of clean customer ids. Reads the CTE `checked`.
+    `customers` names an import CTE of clean customer ids, then an unknown reference:
+    `references` maps further import CTEs of clean ids to the column that names them
+    (unknown_value). Reads the CTE `checked`.
     Adds the load bookkeeping of incremental base models (load_batch, classified_as_of).
     Keys are counted first, so the row fingerprint and the window functions run only on
     the rows whose key occurs more than once (few in real data, all of it at scale). -#}
-{% macro classify_rows(table, key, customers=none) -%}
+{% macro classify_rows(table, key, customers=none, references={}) -%}
     with
 
     duplicated_keys as (
@@ -173,6 +175,9 @@
             {%- if customers %},
             case when {{ customers }}.customer_id is null then 'unknown_customer' end
             {%- endif %}
+            {%- for cte, column in references.items() %},
+            case when {{ cte }}.{{ column }} is null then 'unknown_value' end
+            {%- endfor %}
         ) as quarantine_reason,
         {{ next_load_batch() }} as load_batch,
         {{ as_of_date() }} as classified_as_of
@@ -180,6 +185,9 @@
     {%- if customers %}
         left join {{ customers }} on rows.customer_id = {{ customers }}.customer_id
     {%- endif %}
+    {%- for cte, column in references.items() %}
+        left join {{ cte }} on rows.{{ column }} = {{ cte }}.{{ column }}
+    {%- endfor %}
 {%- endmacro %}
 
 

@@ -44,6 +44,10 @@ MUTATIONS = [
              "{%- if open_months %}", "{%- if open_months and false %}",
              "an incremental run recomputes changed customers only, not the month whose "
              "end state as_of_date moves", "tests/python/test_incremental.py"),
+    Mutation("touch_of_unknown_campaign_kept", "macros/staging_columns.sql",
+             "case when {{ cte }}.{{ column }} is null then 'unknown_value' end",
+             "case when false then 'unknown_value' end",
+             "a campaign touch naming a campaign we do not know passes as clean"),
     Mutation("nps_bands_shifted", "macros/business_rules.sql",
              "{{ score }} >= 9 then 'promoter'", "{{ score }} >= 8 then 'promoter'",
              "NPS bands shifted by one: 8 counted as a promoter"),

@@ -1,18 +1,26 @@
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key='touch_id',
+    on_schema_change='fail'
+) }}
+
 with
 
 source as (
-    select * from {{ raw_table('campaign_touches') }}
+    select * from {{ raw_table('campaign_touches', skip_files=files_loaded()) }}
 ),
 
 customers as (
     select customer_id from {{ ref('stg_customers') }}
 ),
 
+-- a touch of a campaign we do not know cannot be evaluated
 campaigns as (
     select campaign_id from {{ ref('stg_campaigns') }}
 ),
 
-typed as (
+new_rows as (
     select
         {{ raw_text_columns('campaign_touches') }},
         source_file,
@@ -25,7 +33,9 @@ typed as (
     from source
 ),
 
-checked as (
+{{ typed_with_reclassified('touch_id', references={'campaigns': 'campaign_id'}) }},
+
+checked as {{ inline_cte() }} (
     select
         *,
         case
@@ -33,25 +43,12 @@ checked as (
             when touch_id is null or customer_id is null or campaign_id is null then 'null_key'
             when {{ outside_domain('channel', 'touch_channel') }} then 'unknown_value'
             when cast(sent_at as date) > {{ as_of_date() }} then 'future_timestamp'
-        end as row_problem,
-        {{ raw_fingerprint('campaign_touches') }} as row_fingerprint
+        end as row_problem
     from typed
 ),
 
 classified as (
-    select
-        checked.*,
-        coalesce(
-            checked.row_problem,
-            {{ duplicate_problem('checked.touch_id', 'checked.row_fingerprint', 'checked.row_problem',
-                               'checked.source_file') }},
-            case when customers.customer_id is null then 'unknown_customer' end,
-            -- a touch of a campaign we do not know cannot be evaluated
-            case when campaigns.campaign_id is null then 'unknown_value' end
-        ) as quarantine_reason
-    from checked
-    left join customers on checked.customer_id = customers.customer_id
-    left join campaigns on checked.campaign_id = campaigns.campaign_id
+    {{ classify_rows('campaign_touches', 'touch_id', 'customers', references={'campaigns': 'campaign_id'}) }}
 )
 
 select * from classified
