@@ -14,10 +14,17 @@
     {%- if is_incremental() %}
         {%- set derived = ['row_problem', 'has_duplicated_key', 'duplicate_reason',
                            'quarantine_reason', 'load_batch', 'classified_as_of'] -%}
-        {%- set stored = [] -%}
-        {%- for column in adapter.get_columns_in_relation(this) if column.name not in derived -%}
-            {%- do stored.append(column.name) -%}
+        {%- set stored, present = [], [] -%}
+        {%- for column in adapter.get_columns_in_relation(this) -%}
+            {%- do present.append(column.name) -%}
+            {%- if column.name not in derived %}{% do stored.append(column.name) %}{% endif -%}
         {%- endfor %}
+        {%- if execute and ('load_batch' not in present or 'classified_as_of' not in present) -%}
+            {{ exceptions.raise_compiler_error(
+                this ~ " was built by an earlier version of " ~ model.name ~ " (no load_batch / "
+                ~ "classified_as_of columns): run a full build once (bin/warehouse build without "
+                ~ "--incremental, or dbt build --full-refresh)") }}
+        {%- endif %}
         select {{ stored | join(', ') }} from new_rows
         union all
         select {{ stored | join(', ') }} from {{ this }}
