@@ -221,8 +221,8 @@ def run(project: Path, scales: list[str], root: Path, out: Path) -> int:
                    "folder of the scale; floor = the same compiled model SQL run in one "
                    "DuckDB connection without dbt and without tests (views stay views); "
                    "incremental = `dbt build` (models + tests) after the last day's files "
-                   "(batch 002 of every "
-                   "dated table) join a warehouse built from the days before, and "
+                   "(batch 002 of every dated table) join a warehouse built from the days "
+                   "before, and "
                    "incremental = full says whether every table then equals the full "
                    "build's. Whole-process wall times of one run: read them as ratios."
                    "\n\n" + table + "\n")

@@ -32,20 +32,19 @@ class InputCounts:
             row = con.execute(sql).fetchone()
             return int(row[0]) if row and row[0] is not None else 0
 
-        # clean rows counted on the base tables: the stg_ views name their database file,
-        # so they do not resolve in a renamed copy of it
+        def clean_rows(table: str) -> int:
+            # counted on the base table: the stg_ views name their database file, so they
+            # do not resolve in a renamed copy of it
+            return scalar(f"select count(*) from staging.base_{table} "
+                          "where quarantine_reason is null")
+
         last_month = "(select max(month) from main.loyalty_metrics_monthly)"
         return cls(
-            customers=scalar("select count(*) from staging.base_customers "
-                          "where quarantine_reason is null"),
-            orders=scalar("select count(*) from staging.base_orders "
-                          "where quarantine_reason is null"),
-            responses=scalar("select count(*) from staging.base_survey_responses "
-                          "where quarantine_reason is null"),
-            tickets=scalar("select count(*) from staging.base_support_tickets "
-                          "where quarantine_reason is null"),
-            campaigns=scalar("select count(*) from staging.base_campaigns "
-                          "where quarantine_reason is null"),
+            customers=clean_rows("customers"),
+            orders=clean_rows("orders"),
+            responses=clean_rows("survey_responses"),
+            tickets=clean_rows("support_tickets"),
+            campaigns=clean_rows("campaigns"),
             months=scalar(f"select date_diff('month', min(order_month), {last_month}) + 1 "
                           "from main.fct_orders where is_purchase"),
             cohort_cells=scalar(
