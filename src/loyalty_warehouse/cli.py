@@ -77,7 +77,7 @@ def _bench(args: argparse.Namespace) -> int:
 
 
 def _dashboard(args: argparse.Namespace) -> int:
-    import subprocess
+    from .children import replace_process
 
     env = {**os.environ, "LOYALTY_DASHBOARD_DB": str(Path(args.database).resolve())}
     app = Path(__file__).parent / "dashboard" / "app.py"
@@ -85,7 +85,9 @@ def _dashboard(args: argparse.Namespace) -> int:
                "--server.port", str(args.port), "--server.headless", "true",
                "--browser.gatherUsageStats", "false", "--client.toolbarMode", "viewer"]
     print(f"dashboard on http://localhost:{args.port} over {env['LOYALTY_DASHBOARD_DB']}")
-    return subprocess.run(command, env=env, check=False).returncode
+    # exec, not a child: a SIGTERM to this command reaches the server itself
+    replace_process(command, env)
+    return 0  # not reached
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -4,6 +4,12 @@ the project and prove the test suite catches each one.
 A mutation is caught when `dbt build` fails (a data test, unit test or contract) or,
 failing that, when the mutation's pytest checks fail (by default those that recompute the
 marts from raw data; the semantic layer and the dashboard have their own).
+
+The baseline project is built once, whole. A mutant starts from a copy of the baseline's
+database and rebuilds only what the mutation changed and everything downstream of it
+(`dbt build --select state:modified+ --state <baseline>`, full refresh so incremental
+models recompute), with every test and unit test of those nodes; its pytest checks then
+read that database instead of building the project again.
 """
 
 from __future__ import annotations
@@ -152,10 +158,24 @@ def apply(mutation: Mutation, project: Path) -> None:
     path.write_text(text.replace(mutation.before, mutation.after))
 
 
+def database_of(project: Path) -> Path:
+    return project / "warehouse" / "mutant.duckdb"
+
+
 def _env(project: Path) -> dict[str, str]:
     return {**os.environ, "DBT_PROFILES_DIR": str(project), "LOYALTY_DATA_DIR": "",
             "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
-            "LOYALTY_DUCKDB_PATH": str(project / "warehouse" / "mutant.duckdb")}
+            "LOYALTY_DUCKDB_PATH": str(database_of(project)),
+            "LOYALTY_TEST_PREBUILT_DB": str(database_of(project))}
+
+
+def start_from(baseline: Path, project: Path) -> list[str]:
+    """Give the mutant the baseline's database; return the dbt arguments that rebuild
+    (and test) only the nodes the mutation changed and their descendants."""
+    database_of(project).parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(database_of(baseline), database_of(project))
+    return ["--select", "state:modified+", "--state", str(baseline / "target"),
+            "--full-refresh"]
 
 
 def failing_dbt_nodes(project: Path) -> list[str]:
@@ -167,12 +187,13 @@ def failing_dbt_nodes(project: Path) -> list[str]:
             if n["status"] in ("fail", "error", "runtime error")]
 
 
-def run_suite(project: Path, checks: str = Mutation.checks) -> str | None:
+def run_suite(project: Path, checks: str = Mutation.checks,
+              dbt_args: list[str] | None = None) -> str | None:
     """Return what failed (the mutation is caught), or None when everything passed."""
     (project / "warehouse").mkdir(exist_ok=True)
     dbt = str(Path(sys.executable).parent / "dbt")
-    build = subprocess.run([dbt, "build", "--quiet"], cwd=project, env=_env(project),
-                           capture_output=True, text=True, check=False)
+    build = subprocess.run([dbt, "build", "--quiet", *(dbt_args or [])], cwd=project,
+                           env=_env(project), capture_output=True, text=True, check=False)
     if build.returncode != 0:
         nodes = failing_dbt_nodes(project)
         return "dbt: " + ", ".join(nodes[:3]) + (f" (+{len(nodes) - 3})" if len(nodes) > 3 else "")
@@ -197,11 +218,13 @@ def run(root: Path, names: list[str] | None, report: Path) -> int:
         if failure:
             print(f"the unmutated project fails its own suite ({failure}); fix that first")
             return 2
+        print(f"baseline built and checked in {time.perf_counter() - started:.0f} s",
+              flush=True)
         for number, mutation in enumerate(chosen, start=1):
             tick = time.perf_counter()
             project = scratch_copy(root, Path(scratch) / mutation.name)
             apply(mutation, project)
-            caught_by = run_suite(project, mutation.checks)
+            caught_by = run_suite(project, mutation.checks, start_from(baseline, project))
             status = "caught" if caught_by else "SURVIVED"
             print(f"[{number}/{len(chosen)}] {mutation.name}: {status} "
                   f"({time.perf_counter() - tick:.0f} s) {caught_by or ''}", flush=True)

@@ -10,7 +10,6 @@ from __future__ import annotations
 import fcntl
 import os
 import shutil
-import subprocess
 import sys
 import time
 from collections.abc import Iterator
@@ -20,6 +19,7 @@ from pathlib import Path
 
 import duckdb
 
+from . import children
 from .raw_files import RAW_TABLES, check_folder
 
 
@@ -53,9 +53,16 @@ class Warehouse:
 
 
 @contextmanager
-def build_lock(path: Path) -> Iterator[None]:
-    """One build at a time per warehouse folder; the kernel drops the lock if we die."""
-    handle = path.open("a+")
+def build_lock(path: Path) -> Iterator[int]:
+    """One build at a time per warehouse folder; the kernel drops the lock if we die.
+
+    Yields the lock's file descriptor: a child given it keeps the lock held while it runs.
+    """
+    try:
+        handle = path.open("a+")
+    except OSError as error:
+        raise BuildError(f"cannot open the build lock {path}: {error.strerror or error}") \
+            from error
     try:
         fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
@@ -69,7 +76,7 @@ def build_lock(path: Path) -> Iterator[None]:
     handle.write(f"pid {os.getpid()} since {time.strftime('%Y-%m-%d %H:%M:%S')}\n")
     handle.flush()
     try:
-        yield
+        yield handle.fileno()
     finally:
         handle.truncate(0)
         fcntl.flock(handle, fcntl.LOCK_UN)
@@ -88,7 +95,9 @@ def _done(started: float) -> None:
 def prepare(warehouse: Warehouse) -> None:
     try:
         warehouse.candidate.parent.mkdir(parents=True, exist_ok=True)
-        for stale in (warehouse.candidate, warehouse.candidate.with_suffix(".duckdb.wal")):
+        # a build killed mid-publish or mid-restore may have left its staged link behind
+        for stale in (warehouse.candidate, warehouse.candidate.with_suffix(".duckdb.wal"),
+                      warehouse.folder / ".previous.tmp", warehouse.folder / ".restore.tmp"):
             stale.unlink(missing_ok=True)
         probe = warehouse.candidate.parent / ".write-probe"
         probe.write_bytes(b"0" * 4096)
@@ -98,16 +107,16 @@ def prepare(warehouse: Warehouse) -> None:
                          f"{error.strerror or error}") from error
 
 
-def run_dbt(warehouse: Warehouse, dbt_args: list[str]) -> None:
+def run_dbt(warehouse: Warehouse, dbt_args: list[str], lock_fd: int) -> None:
     env = {**os.environ, "LOYALTY_DUCKDB_PATH": str(warehouse.candidate)}
     command = [str(Path(sys.executable).parent / "dbt"), "build",
                "--target-path", str(warehouse.folder / "target"),
                "--log-path", str(warehouse.folder / "logs")]
     if env.get("LOYALTY_DATA_DIR"):
         command += ["--exclude", "path:seeds/raw"]
-    done = subprocess.run([*command, *dbt_args], env=env, check=False)
-    if done.returncode != 0:
-        raise BuildError(f"dbt build failed (exit {done.returncode}): a model, test or "
+    returncode = children.run([*command, *dbt_args], env=env, pass_fds=[lock_fd])
+    if returncode != 0:
+        raise BuildError(f"dbt build failed (exit {returncode}): a model, test or "
                          "contract failed; see the output above")
 
 
@@ -177,7 +186,7 @@ def build(dbt_args: list[str], max_share: float, docs_dir: Path,
         print(f"error: cannot create the warehouse folder {warehouse.folder}: {error.strerror}")
         return 1
     try:
-        with build_lock(warehouse.lock):
+        with build_lock(warehouse.lock) as lock_fd:
             prepare(warehouse)
             data_dir = os.environ.get("LOYALTY_DATA_DIR")
             if data_dir:
@@ -191,7 +200,7 @@ def build(dbt_args: list[str], max_share: float, docs_dir: Path,
                 start_from_served(warehouse)
                 _done(tick)
             tick = _step(f"write: dbt build into the candidate {warehouse.candidate}")
-            run_dbt(warehouse, dbt_args)
+            run_dbt(warehouse, dbt_args, lock_fd)
             _done(tick)
             tick = _step("audit: quarantine per raw table")
             quarantine_audit(warehouse.candidate, max_share)
@@ -203,7 +212,7 @@ def build(dbt_args: list[str], max_share: float, docs_dir: Path,
             tick = _step(f"publish: {warehouse.served}")
             publish(warehouse)
             _done(tick)
-    except BuildError as error:
+    except (BuildError, children.Stopped) as error:
         print(f"error: {error}")
         if warehouse.candidate.exists():
             print(f"the served database is unchanged; the candidate is left for inspection "
@@ -223,13 +232,20 @@ def restore() -> int:
     if not warehouse.backup.exists():
         print(f"error: no backup at {warehouse.backup}")
         return 1
-    with build_lock(warehouse.lock):
-        swap = warehouse.folder / ".restore.tmp"
-        swap.unlink(missing_ok=True)
-        os.link(warehouse.backup, swap)
-        if warehouse.served.exists():
-            os.replace(warehouse.served, warehouse.backup)
-        os.replace(swap, warehouse.served)
+    try:
+        with build_lock(warehouse.lock):
+            swap = warehouse.folder / ".restore.tmp"
+            swap.unlink(missing_ok=True)
+            os.link(warehouse.backup, swap)
+            if warehouse.served.exists():
+                os.replace(warehouse.served, warehouse.backup)
+            os.replace(swap, warehouse.served)
+    except BuildError as error:
+        print(f"error: {error}; nothing was restored")
+        return 1
+    except OSError as error:
+        print(f"error: cannot restore in {warehouse.folder}: {error.strerror or error}")
+        return 1
     print(f"restored: {warehouse.served} now serves the previous version; the replaced one "
           f"is kept at {warehouse.backup}")
     return 0

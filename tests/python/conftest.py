@@ -58,7 +58,15 @@ def generate(folder: Path, *extra: str) -> Path:
 
 @pytest.fixture(scope="session")
 def default_build(tmp_path_factory: pytest.TempPathFactory) -> DbtRun:
-    """The whole project built on the committed seeds (what the README's build does)."""
+    """The whole project built on the committed seeds (what the README's build does).
+
+    LOYALTY_TEST_PREBUILT_DB names a file that `dbt build` already wrote from this
+    project on the seeds: the mutation checks build each mutant once and hand it over,
+    instead of building it a second time here.
+    """
+    prebuilt = os.environ.get("LOYALTY_TEST_PREBUILT_DB")
+    if prebuilt:
+        return DbtRun(0, f"prebuilt by the caller: {prebuilt}", Path(prebuilt))
     database = tmp_path_factory.mktemp("default") / "loyalty.duckdb"
     run = run_dbt(["build"], database)
     assert run.returncode == 0, run.output[-4000:]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import os
-import socket
+import signal
 import subprocess
 import sys
 import time
@@ -21,6 +21,7 @@ import duckdb
 import pytest
 
 from .conftest import ROOT, DbtRun
+from .processes import free_port, wait_until_gone
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = ROOT / "artifacts" / "dashboard"
@@ -31,12 +32,6 @@ pytestmark = pytest.mark.skipif(
     not CHROMIUM.exists(),
     reason="Chromium is not installed (apt-get install -y chromium; .ci/run installs it): "
            "dashboard browser test skipped")
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @pytest.fixture(scope="module")
@@ -56,7 +51,8 @@ def app_url(database: Path) -> Iterator[str]:
     env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
     process = subprocess.Popen(
         [sys.executable, "-m", "loyalty_warehouse.cli", "dashboard", "--database", str(database),
-         "--port", str(port)], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+         "--port", str(port)], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+        start_new_session=True)
     url = f"http://localhost:{port}"
     try:
         for _ in range(120):
@@ -73,6 +69,10 @@ def app_url(database: Path) -> Iterator[str]:
         process.terminate()
         process.wait(timeout=20)
         log.close()
+        left = wait_until_gone(process.pid)
+        if left:  # never leave a server behind, even when asserting about it
+            os.killpg(process.pid, signal.SIGKILL)
+        assert not left, f"the dashboard left processes running: {left}"
 
 
 @pytest.fixture(scope="module")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import os
 import resource
 import shutil
@@ -18,6 +19,7 @@ import pytest
 from loyalty_warehouse.mutations import scratch_copy
 
 from .conftest import ROOT, generate
+from .processes import session_members, wait_until_gone
 
 LOYALTY = str(Path(sys.executable).parent / "loyalty")
 
@@ -109,6 +111,81 @@ def test_killed_build_leaves_served_data_and_next_build_succeeds(
     done = build(warehouse, folders["b"])
     assert done.returncode == 0, done.stdout[-3000:]
     assert orders_served(warehouse) != before
+
+
+def start_build_and_wait_for_dbt(warehouse: Path, data_dir: Path) -> subprocess.Popen[str]:
+    """Start a build whose output goes to warehouse/build.log (a pipe nobody reads would
+    fill up and stall it), and return once dbt is writing the candidate."""
+    command, env = build_command(warehouse, data_dir)
+    with (warehouse / "build.log").open("w") as log:
+        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log,
+                                   stderr=subprocess.STDOUT, text=True, start_new_session=True)
+    candidate = warehouse / "candidate" / "loyalty.duckdb"
+    deadline = time.monotonic() + 120
+    while not (candidate.exists() and candidate.stat().st_size > 1_000_000):
+        assert time.monotonic() < deadline, "the build never started writing"
+        time.sleep(0.2)
+    assert len(session_members(process.pid)) >= 2, "dbt should be running as a child"
+    return process
+
+
+def lock_is_free(warehouse: Path) -> bool:
+    with (warehouse / ".build.lock").open("a") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return False
+        fcntl.flock(handle, fcntl.LOCK_UN)
+        return True
+
+
+def test_killing_only_the_build_command_stops_its_dbt_child(
+        published: Path, folders: dict[str, Path], tmp_path: Path) -> None:
+    warehouse = copy_warehouse(published, tmp_path)
+    before = orders_served(warehouse)
+    process = start_build_and_wait_for_dbt(warehouse, folders["b"])
+    os.kill(process.pid, signal.SIGKILL)  # the parent alone, not its process group
+    process.wait()
+    left = wait_until_gone(process.pid)
+    if left:
+        os.killpg(process.pid, signal.SIGKILL)
+    assert not left, f"dbt outlived the build command: {left}"
+    assert lock_is_free(warehouse)
+    assert orders_served(warehouse) == before
+
+
+def test_a_stopped_build_stops_dbt_says_so_and_publishes_nothing(
+        published: Path, folders: dict[str, Path], tmp_path: Path) -> None:
+    warehouse = copy_warehouse(published, tmp_path)
+    before = orders_served(warehouse)
+    process = start_build_and_wait_for_dbt(warehouse, folders["b"])
+    # while dbt runs, the build still holds the lock
+    assert not lock_is_free(warehouse)
+    process.send_signal(signal.SIGTERM)
+    process.wait(timeout=120)
+    out = (warehouse / "build.log").read_text()
+    assert process.returncode != 0
+    assert "stopped by SIGTERM" in out and "served database is unchanged" in out, out[-2000:]
+    assert not wait_until_gone(process.pid)
+    assert lock_is_free(warehouse)
+    assert orders_served(warehouse) == before
+
+
+def test_restore_during_a_build_refuses_clearly(published: Path, folders: dict[str, Path],
+                                                tmp_path: Path) -> None:
+    warehouse = copy_warehouse(published, tmp_path)
+    shutil.copy(warehouse / "loyalty.duckdb", warehouse / "loyalty.previous.duckdb")
+    process = start_build_and_wait_for_dbt(warehouse, folders["b"])
+    try:
+        env = {**os.environ, "LOYALTY_WAREHOUSE_DIR": str(warehouse)}
+        done = subprocess.run([LOYALTY, "restore"], env=env, capture_output=True, text=True,
+                              check=False)
+        assert done.returncode == 1
+        assert "another build is running" in done.stdout and "nothing was restored" in done.stdout
+        assert "Traceback" not in done.stdout + done.stderr
+    finally:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
 
 
 def test_reader_during_build_sees_old_or_new_never_an_error(
