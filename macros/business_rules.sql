@@ -75,3 +75,14 @@
     {%- endif -%}
     {{ return(value) }}
 {%- endmacro %}
+
+
+{#- Band of a BG/NBD probability of being alive, for BI: likely_alive from 0.7,
+    uncertain from 0.3, likely_lost below; NULL when no model could be fitted. -#}
+{% macro alive_band(probability) -%}
+    case
+        when {{ probability }} >= 0.7 then 'likely_alive'
+        when {{ probability }} >= 0.3 then 'uncertain'
+        when {{ probability }} is not null then 'likely_lost'
+    end
+{%- endmacro %}

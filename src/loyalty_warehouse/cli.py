@@ -76,6 +76,21 @@ def _bench(args: argparse.Namespace) -> int:
     return run(Path.cwd(), scales, Path(args.data_root), Path(args.out))
 
 
+def _clv_validate(args: argparse.Namespace) -> int:
+    import tempfile
+
+    from .cdnow import PAPER_BGNBD, run
+
+    started = time.perf_counter()
+    print("building the warehouse on the CDNOW sample (as_of_date 1997-09-30)...", flush=True)
+    with tempfile.TemporaryDirectory(prefix="cdnow-") as workdir:
+        result = run(Path.cwd(), Path(workdir), Path(args.out))
+    for name, paper in PAPER_BGNBD.items():
+        print(f"  {name:6s} fitted {result.parameters[name]:.4f}  paper {paper:.3f}")
+    print(f"report: {args.out} ({time.perf_counter() - started:.0f} s)")
+    return 0
+
+
 def _dashboard(args: argparse.Namespace) -> int:
     from .children import replace_process
 
@@ -142,6 +157,11 @@ def build_parser() -> argparse.ArgumentParser:
                        help="generated Parquet folders, one per scale (reused)")
     bench.add_argument("--out", default="docs/benchmark.md")
     bench.set_defaults(func=_bench)
+
+    cdnow = sub.add_parser("clv-validate", help="fit the CLV models on the CDNOW sample through "
+                                                "the data-folder path and compare with the paper")
+    cdnow.add_argument("--out", default="docs/clv_validation.md")
+    cdnow.set_defaults(func=_clv_validate)
 
     dash = sub.add_parser("dashboard", help="the Streamlit dashboard over the served warehouse")
     dash.add_argument("--database", default=str(

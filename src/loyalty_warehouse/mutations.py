@@ -33,6 +33,9 @@ class Mutation:
     after: str
     mistake: str
     checks: str = "tests/python/test_marts.py"
+    # dbt cannot see a change in the Python package its Python models import: name the
+    # models to rebuild for such a mutation
+    rebuild: str | None = None
 
 
 MUTATIONS = [
@@ -124,6 +127,28 @@ MUTATIONS = [
              "expr: 100.0 * (promoters - detractors) / nullif(nps_responses, 0)",
              "expr: 100.0 * promoters / nullif(nps_responses, 0)",
              "MetricFlow NPS as the promoter share", "tests/python/test_semantic_layer.py"),
+    Mutation("clv_first_purchase_counted_as_repeat",
+             "models/intermediate/int_customer_repeat_purchases.sql",
+             "count(*) - 1 as repeat_purchase_days", "count(*) as repeat_purchase_days",
+             "BG/NBD frequency counts the first purchase as a repeat purchase",
+             "tests/python/test_clv.py"),
+    Mutation("clv_recency_in_days", "models/intermediate/int_customer_repeat_purchases.sql",
+             "as double\n        ) / 7 as recency_weeks", "as double\n        ) as recency_weeks",
+             "BG/NBD recency in days while age is in weeks", "tests/python/test_clv.py"),
+    Mutation("clv_first_day_in_mean_spend",
+             "models/intermediate/int_customer_repeat_purchases.sql",
+             "avg(case when order_date > first_purchase_date then day_net_revenue end)",
+             "avg(case when order_date >= first_purchase_date then day_net_revenue end)",
+             "Gamma-Gamma mean spend includes the first purchase", "tests/python/test_clv.py"),
+    Mutation("alive_band_edge_exclusive", "macros/business_rules.sql",
+             "{{ probability }} >= 0.7 then 'likely_alive'",
+             "{{ probability }} > 0.7 then 'likely_alive'",
+             "a probability alive of exactly 0.7 falls out of the likely_alive band",
+             "tests/python/test_clv.py"),
+    Mutation("gamma_gamma_own_spend_for_one_time_buyers", "src/loyalty_warehouse/clv.py",
+             "usable = (frequency > 0) & ", "usable = (frequency >= 0) & ",
+             "one-time buyers get an expected spend from their (missing) repeat spend",
+             "tests/python/test_clv.py", rebuild="int_clv_model_parameters+"),
     Mutation("dashboard_churn_over_end_base", "src/loyalty_warehouse/dashboard/queries.py",
              "100.0 * churned_customers / nullif(customers_start, 0) as churn_rate",
              "100.0 * churned_customers / nullif(customers_end, 0) as churn_rate",
@@ -163,19 +188,22 @@ def database_of(project: Path) -> Path:
 
 
 def _env(project: Path) -> dict[str, str]:
+    # PYTHONPATH: dbt's Python models and pytest import the mutant's package, not the
+    # installed one
     return {**os.environ, "DBT_PROFILES_DIR": str(project), "LOYALTY_DATA_DIR": "",
+            "PYTHONPATH": str(project / "src"),
             "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
             "LOYALTY_DUCKDB_PATH": str(database_of(project)),
             "LOYALTY_TEST_PREBUILT_DB": str(database_of(project))}
 
 
-def start_from(baseline: Path, project: Path) -> list[str]:
+def start_from(baseline: Path, project: Path, mutation: Mutation) -> list[str]:
     """Give the mutant the baseline's database; return the dbt arguments that rebuild
     (and test) only the nodes the mutation changed and their descendants."""
     database_of(project).parent.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(database_of(baseline), database_of(project))
-    return ["--select", "state:modified+", "--state", str(baseline / "target"),
-            "--full-refresh"]
+    selection = ["state:modified+", *([mutation.rebuild] if mutation.rebuild else [])]
+    return ["--select", *selection, "--state", str(baseline / "target"), "--full-refresh"]
 
 
 def failing_dbt_nodes(project: Path) -> list[str]:
@@ -224,7 +252,7 @@ def run(root: Path, names: list[str] | None, report: Path) -> int:
             tick = time.perf_counter()
             project = scratch_copy(root, Path(scratch) / mutation.name)
             apply(mutation, project)
-            caught_by = run_suite(project, mutation.checks, start_from(baseline, project))
+            caught_by = run_suite(project, mutation.checks, start_from(baseline, project, mutation))
             status = "caught" if caught_by else "SURVIVED"
             print(f"[{number}/{len(chosen)}] {mutation.name}: {status} "
                   f"({time.perf_counter() - tick:.0f} s) {caught_by or ''}", flush=True)

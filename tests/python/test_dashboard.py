@@ -26,7 +26,7 @@ from .processes import free_port, wait_until_gone
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = ROOT / "artifacts" / "dashboard"
 SECTIONS = ["Trends", "Cohort retention", "Why customers leave", "Support experience and churn",
-            "Win-back campaigns", "RFM segments"]
+            "Win-back campaigns", "Customer lifetime value", "RFM segments"]
 
 pytestmark = pytest.mark.skipif(
     not CHROMIUM.exists(),
@@ -208,6 +208,15 @@ def test_every_section_shows_the_marts(browser: object, app_url: str, database: 
         select rfm_segment, count(*) from main.dim_customers
         where rfm_segment is not null group by 1""")}
 
+    bands = {row[0]: row[1:] for row in shown["alive_band"]}
+    expected_bands = query(database, """
+        select alive_band, count(*), sum(predicted_clv_365d) from main.customer_clv
+        where alive_band is not null group by 1""")
+    assert set(bands) == {band for band, _, _ in expected_bands}
+    for band, customers, clv_sum in expected_bands:
+        assert bands[band][0] == f"{customers:,}"
+        assert bands[band][3] == f"{clv_sum:,.2f}"
+
     size, rate = query(database, """
         select cohort_size, retention_rate from main.customer_cohorts
         where cohort_month = ? and months_since_first_order = 1""", [start])[0]
@@ -246,6 +255,11 @@ def test_filters_and_customer_lookup_change_the_numbers(browser: object, app_url
     card = {row[0]: row[1] for row in tables(page)["field"]}
     assert card["customer_id"] == customer_id
     assert card["lifecycle_status"] == status and card["orders_count"] == f"{orders:,}"
+    alive, clv_365 = query(database, """
+        select probability_alive, predicted_clv_365d from main.dim_customers
+        where customer_id = ?""", [customer_id])[0]
+    assert card["probability_alive"] == f"{alive:,.2f}"
+    assert card["predicted_clv_365d"] == f"{clv_365:,.2f}"
     page.screenshot(path=str(ARTIFACTS / "customer_360.png"), full_page=True)
     page.close()
 

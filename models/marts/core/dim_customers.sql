@@ -28,6 +28,10 @@ health as (
     select * from {{ ref('int_customer_health') }}
 ),
 
+probabilistic_clv as (
+    select * from {{ ref('int_customer_clv') }}
+),
+
 as_of as (
     select {{ as_of_date() }} as as_of_date
 ),
@@ -161,6 +165,8 @@ final as (
             * coalesce(least(10.0, 100.0 / nullif(segment_churn.annual_churn_rate, 0)), 10.0)
             as double
         ) as predicted_clv,
+        cast(probabilistic_clv.probability_alive as double) as probability_alive,
+        cast(probabilistic_clv.predicted_clv_365d as double) as predicted_clv_365d,
         cast(health.health_score as double) as health_score,
         health.health_band
     from classified
@@ -168,6 +174,7 @@ final as (
     left join signals on classified.customer_id = signals.customer_id
     left join loyalty on classified.customer_id = loyalty.customer_id
     left join health on classified.customer_id = health.customer_id
+    left join probabilistic_clv on classified.customer_id = probabilistic_clv.customer_id
     left join segment_churn on rfm.rfm_segment = segment_churn.rfm_segment
 )
 

@@ -215,6 +215,27 @@ def win_back(filters: q.Filters, docs: dict[str, str]) -> None:
                + docs.get("campaign_effectiveness.uplift_points", ""))
 
 
+def lifetime_value(filters: q.Filters, docs: dict[str, str]) -> None:
+    bands = section("Customer lifetime value", "clv_by_alive_band",
+                    "No CLV model could be fitted on this data (see clv_model_fit).", filters)
+    if bands is None:
+        return
+    distribution = fetch("clv_distribution", filters)
+    edges = q.CLV_BUCKETS
+    labels = {start: (f"{start:,}-{edges[i + 1]:,}" if i + 1 < len(edges) else f"{start:,}+")
+              for i, start in enumerate(edges)}
+    distribution["predicted CLV, next 365 days"] = distribution["bucket_start"].map(labels)
+    left, right = st.columns(2)
+    left.altair_chart(alt.Chart(distribution).mark_bar().encode(
+        x=alt.X("predicted CLV, next 365 days:N", sort=[labels[e] for e in edges]),
+        y=alt.Y("customers:Q"), tooltip=["predicted CLV, next 365 days:N", "customers:Q"]),
+        use_container_width=True)
+    show_table(bands, "alive_band", decimals=2, target=right)
+    st.caption("BG/NBD and Gamma-Gamma fitted as of the data's as_of_date (country, channel "
+               "and current membership filters apply). "
+               + docs.get("customer_clv.predicted_clv_365d", ""))
+
+
 def rfm(filters: q.Filters, docs: dict[str, str]) -> None:
     st.subheader("RFM segments")
     data = fetch("rfm_segments", filters)
@@ -235,7 +256,8 @@ def rfm(filters: q.Filters, docs: dict[str, str]) -> None:
             fields = ["customer_id", "country", "acquisition_channel", "lifecycle_status",
                       "rfm_segment", "orders_count", "net_revenue", "last_order_at",
                       "latest_nps_band", "is_loyalty_member", "loyalty_tier",
-                      "predicted_clv", "health_score", "health_band"]
+                      "predicted_clv", "probability_alive", "predicted_clv_365d",
+                      "health_score", "health_band"]
             show_table(pd.DataFrame({"field": fields, "value": [card[f] for f in fields]}),
                        "field", decimals=2)
 
@@ -258,6 +280,7 @@ def main() -> None:
     churn_reasons(filters, docs)
     support(docs)
     win_back(filters, docs)
+    lifetime_value(filters, docs)
     rfm(filters, docs)
     st.caption(f"Warehouse: {DATABASE} (read-only). Data up to {month_label(months[-1])}; the "
                "period ends by default with the last complete month.")

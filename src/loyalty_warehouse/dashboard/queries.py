@@ -180,6 +180,47 @@ def rfm_segments(con: duckdb.DuckDBPyConnection, filters: Filters) -> pd.DataFra
     """, params)
 
 
+def clv_by_alive_band(con: duckdb.DuckDBPyConnection, filters: Filters) -> pd.DataFrame:
+    """Probabilistic CLV (customer_clv) of the selected customers, by alive band."""
+    where, params = filters.segment_sql("customers.")
+    return _frame(con, f"""
+        select
+            clv.alive_band,
+            count(*) as customers,
+            avg(clv.probability_alive) as mean_probability_alive,
+            sum(clv.expected_purchases_365d) as expected_purchases_365d,
+            cast(sum(clv.predicted_clv_365d) as double) as predicted_clv_365d
+        from main.customer_clv as clv
+        inner join main.dim_customers as customers on clv.customer_id = customers.customer_id
+        where {where} and clv.alive_band is not null
+        group by clv.alive_band
+        order by mean_probability_alive desc
+    """, params)
+
+
+CLV_BUCKETS = [0, 25, 50, 100, 250, 500]
+
+
+def clv_distribution(con: duckdb.DuckDBPyConnection, filters: Filters) -> pd.DataFrame:
+    """Customers per bucket of predicted_clv_365d (lower edge inclusive)."""
+    where, params = filters.segment_sql("customers.")
+    edges = ", ".join(str(edge) for edge in CLV_BUCKETS)
+    return _frame(con, f"""
+        with bucketed as (
+            select list_last(list_filter([{edges}], e -> e <= clv.predicted_clv_365d))
+                as bucket_start
+            from main.customer_clv as clv
+            inner join main.dim_customers as customers
+                on clv.customer_id = customers.customer_id
+            where {where} and clv.predicted_clv_365d is not null
+        )
+        select bucket_start, count(*) as customers
+        from bucketed
+        group by bucket_start
+        order by bucket_start
+    """, params)
+
+
 def customer_card(con: duckdb.DuckDBPyConnection, customer_id: str) -> dict[str, object] | None:
     frame = _frame(con, "select * from main.dim_customers where customer_id = ?",
                    [customer_id.strip()])

@@ -1,0 +1,15 @@
+"""BG/NBD and Gamma-Gamma fitted as of as_of_date: one row per model parameter.
+
+The fitting lives in loyalty_warehouse.clv (typed, unit-tested); this model only feeds it
+the repeat-purchase summary. Python models run on DuckDB only (see the README).
+"""
+
+import pandas as pd
+
+from loyalty_warehouse import clv
+
+
+def model(dbt, session) -> pd.DataFrame:
+    dbt.config(materialized="table")
+    summary = dbt.ref("int_customer_repeat_purchases").df()
+    return clv.parameters_frame([clv.fit_bgnbd(summary), clv.fit_gamma_gamma(summary)])

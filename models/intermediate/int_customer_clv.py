@@ -1,0 +1,13 @@
+"""Per customer with a purchase: probability alive, expected purchases and spend, and the
+365-day CLV, from the parameters fitted by int_clv_model_parameters."""
+
+import pandas as pd
+
+from loyalty_warehouse import clv
+
+
+def model(dbt, session) -> pd.DataFrame:
+    dbt.config(materialized="table")
+    summary = dbt.ref("int_customer_repeat_purchases").df()
+    fits = clv.fits_from_parameters(dbt.ref("int_clv_model_parameters").df())
+    return clv.predict(summary, fits["bg_nbd"], fits["gamma_gamma"])

@@ -1,0 +1,173 @@
+"""Probabilistic CLV: the paper's estimates on real data, the marts recomputed from raw
+data with the closed-form BG/NBD and Gamma-Gamma formulas (not lifetimes), and the
+generator's hidden truth recovered."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from lifetimes import BetaGeoFitter
+from scipy.special import hyp2f1
+
+from loyalty_warehouse import cdnow, clv
+from loyalty_warehouse.cli import SEEDS_DIR
+from loyalty_warehouse.generator import PURCHASE_RATE_BY_SCALE, SCALES, GeneratorConfig
+from loyalty_warehouse.generator.customers import make_customers
+
+from .conftest import ROOT, DbtRun
+
+
+@pytest.fixture(scope="module")
+def cdnow_result(tmp_path_factory: pytest.TempPathFactory) -> cdnow.Validation:
+    return cdnow.run(ROOT, tmp_path_factory.mktemp("cdnow"), None)
+
+
+def test_cdnow_reproduces_the_papers_bgnbd_estimates(cdnow_result: cdnow.Validation) -> None:
+    for name, paper in cdnow.PAPER_BGNBD.items():
+        assert round(cdnow_result.parameters[name], 3) == paper, name
+    assert cdnow_result.log_likelihood == pytest.approx(cdnow.PAPER_LOG_LIKELIHOOD, abs=0.1)
+    assert cdnow_result.customers == 2357
+
+
+def test_cdnow_holdout_expectations_track_actual_purchases(
+        cdnow_result: cdnow.Validation) -> None:
+    holdout = cdnow_result.holdout
+    assert list(holdout["bucket"]) == ["0", "1", "2", "3", "4", "5", "6", "7+"]
+    assert holdout["customers"].sum() == 2357
+    # more calibration purchases, more holdout purchases: expected and actual agree on it
+    assert holdout["expected"].is_monotonic_increasing
+    assert holdout["actual"].is_monotonic_increasing
+    ratio = ((holdout["expected"] * holdout["customers"]).sum()
+             / (holdout["actual"] * holdout["customers"]).sum())
+    assert 0.8 < ratio < 1.2
+
+
+def raw_repeat_summary(as_of: pd.Timestamp) -> pd.DataFrame:
+    """SPEC 4.6 from the raw CSV: completed orders per day, net revenue per day."""
+    orders = pd.read_csv(ROOT / SEEDS_DIR / "raw_orders.csv", dtype=str)
+    orders = orders[orders["status"].str.strip().str.lower() == "completed"].copy()
+    stamps = pd.to_datetime(orders["ordered_at"], utc=True)
+    orders["day"] = stamps.dt.tz_localize(None).dt.floor("D")
+    orders = orders[orders["day"] <= as_of]
+    money = ["gross_amount", "discount_amount", "refunded_amount"]
+    orders[money] = orders[money].astype(float).fillna(0.0)
+    orders["net"] = orders["gross_amount"] - orders["discount_amount"] - orders["refunded_amount"]
+    days = orders.groupby(["customer_id", "day"], as_index=False)["net"].sum()
+    first = days.groupby("customer_id")["day"].transform("min")
+    summary = days.groupby("customer_id").agg(first=("day", "min"), last=("day", "max"),
+                                              n=("day", "size"))
+    summary["x"] = summary["n"] - 1
+    summary["t_x"] = (summary["last"] - summary["first"]).dt.days / 7
+    summary["T"] = (as_of - summary["first"]).dt.days / 7
+    summary["m"] = days[days["day"] > first].groupby("customer_id")["net"].mean()
+    return summary
+
+
+@pytest.fixture(scope="module")
+def marts(default_build: DbtRun) -> tuple[pd.DataFrame, dict[str, float], pd.Timestamp]:
+    import duckdb
+
+    with duckdb.connect(str(default_build.database), read_only=True) as con:
+        customers = con.execute("select * from main.customer_clv").df().set_index("customer_id")
+        fit = con.execute("select model, parameter, estimate, as_of_date, converged "
+                          "from main.clv_model_fit").df()
+    assert fit["converged"].all()
+    parameters = dict(zip(fit["parameter"], fit["estimate"], strict=True))
+    return customers, parameters, pd.Timestamp(fit["as_of_date"].iloc[0])
+
+
+def test_customer_clv_is_recomputed_from_raw_orders_by_the_formulas(marts: tuple) -> None:
+    customers, params, as_of = marts
+    raw = raw_repeat_summary(as_of)
+    assert set(raw.index) == set(customers.index)
+    both = raw.join(customers)
+    assert (both["x"] == both["repeat_purchase_days"]).all()
+    assert np.allclose(both["t_x"], both["recency_weeks"])
+    assert np.allclose(both["T"], both["age_weeks"])
+    assert np.allclose(both["m"].fillna(-1), both["repeat_mean_spend"].fillna(-1))
+    r, alpha, a, b = (params[k] for k in ("r", "alpha", "a", "b"))
+    x, t_x, T = both["x"].to_numpy(), both["t_x"].to_numpy(), both["T"].to_numpy()
+    # Fader, Hardie & Lee (2005), equations (10) and (13)
+    odds = (a / (b + np.maximum(x, 1) - 1)) * ((alpha + T) / (alpha + t_x)) ** (r + x)
+    p_alive = np.where(x > 0, 1 / (1 + odds), 1.0)
+    t = 365 / 7
+    expected = ((a + b + x - 1) / (a - 1)
+                * (1 - ((alpha + T) / (alpha + T + t)) ** (r + x)
+                   * hyp2f1(r + x, b + x, a + b + x - 1, t / (alpha + T + t)))
+                / (1 + (x > 0) * odds))
+    p, q, v = params["p"], params["q"], params["v"]
+    spend_ok = (x > 0) & (both["m"].fillna(0).to_numpy() > 0)
+    m = both["m"].fillna(0).to_numpy()
+    value = np.where(spend_ok, (p * v + p * x * m) / (p * x + q - 1), p * v / (q - 1))
+    compared = {"probability_alive": p_alive, "expected_purchases_365d": expected,
+                "expected_order_value": value, "predicted_clv_365d": expected * value}
+    for column, recomputed in compared.items():
+        assert np.allclose(both[column], recomputed, rtol=1e-6, atol=1e-9), column
+    bands = np.select([p_alive >= 0.7, p_alive >= 0.3], ["likely_alive", "uncertain"],
+                      "likely_lost")
+    assert (both["alive_band"].to_numpy() == bands).all()
+
+
+def test_customers_the_generator_made_dead_look_less_alive(marts: tuple) -> None:
+    customers, _, _ = marts
+    # BG/NBD gives every one-time buyer P(alive) = 1: only repeat buyers can tell
+    customers = customers[customers["repeat_purchase_days"] > 0]
+    cfg = GeneratorConfig(customers=SCALES["S"],
+                          purchase_rate_multiplier=PURCHASE_RATE_BY_SCALE["S"])
+    truth = make_customers(np.random.default_rng(cfg.seed), cfg).set_index("customer_id")
+    truth = truth[truth["_orders"]]
+    dead = (truth["_first_order_day"] + truth["_lifetime"]) < cfg.horizon_days - 180
+    alive = customers["probability_alive"]
+    dead_mean = alive[alive.index.isin(truth.index[dead])].mean()
+    alive_mean = alive[alive.index.isin(truth.index[~dead])].mean()
+    assert dead_mean < alive_mean - 0.2, (dead_mean, alive_mean)
+
+
+def test_weighted_fit_on_distinct_triples_equals_the_per_customer_fit() -> None:
+    frame = cdnow.transactions()
+    frame = frame[frame["date"] <= cdnow.CALIBRATION_END]
+    days = frame.groupby(["customer_id", "date"], as_index=False)["amount"].sum()
+    summary = days.groupby("customer_id").agg(first=("date", "min"), last=("date", "max"),
+                                              n=("date", "size")).reset_index()
+    summary["repeat_purchase_days"] = summary["n"] - 1
+    summary["recency_weeks"] = (summary["last"] - summary["first"]).dt.days / 7
+    summary["age_weeks"] = (pd.Timestamp(cdnow.CALIBRATION_END) - summary["first"]).dt.days / 7
+    ours = clv.fit_bgnbd(summary)
+    plain = BetaGeoFitter().fit(summary["repeat_purchase_days"], summary["recency_weeks"],
+                                summary["age_weeks"])
+    for name in ("r", "alpha", "a", "b"):
+        assert ours.parameters[name] == pytest.approx(plain.params_[name], rel=1e-4)
+
+
+def test_too_few_customers_are_not_fitted_and_say_why() -> None:
+    summary = pd.DataFrame({"customer_id": ["a", "b"], "repeat_purchase_days": [0, 2],
+                            "recency_weeks": [0.0, 3.0], "age_weeks": [5.0, 6.0],
+                            "repeat_mean_spend": [None, 20.0]})
+    bgnbd, gamma_gamma = clv.fit_bgnbd(summary), clv.fit_gamma_gamma(summary)
+    assert not bgnbd.converged and bgnbd.skipped_reason == clv.TOO_FEW
+    assert not gamma_gamma.converged and gamma_gamma.skipped_reason == clv.TOO_FEW
+    parameters = clv.parameters_frame([bgnbd, gamma_gamma])
+    assert parameters["estimate"].isna().all() and len(parameters) == 7
+    predicted = clv.predict(summary, bgnbd, gamma_gamma)
+    assert predicted[clv.PREDICTION_COLUMNS[1:]].isna().all().all()
+
+
+def test_the_minimum_sizes_are_edges(tmp_path: Path) -> None:
+    def summary(customers: int, repeaters: int) -> pd.DataFrame:
+        number = np.arange(customers)
+        repeat = number < repeaters
+        return pd.DataFrame({"customer_id": [f"c{i}" for i in number],
+                             "repeat_purchase_days": np.where(repeat, 1 + number % 4, 0),
+                             "recency_weeks": np.where(repeat, 5.0 + number % 7, 0.0),
+                             "age_weeks": 20.0 + number % 11,
+                             "repeat_mean_spend": np.where(repeat, 30.0 + number, np.nan)})
+    assert clv.fit_bgnbd(summary(clv.MIN_CUSTOMERS - 1, 15)).skipped_reason == clv.TOO_FEW
+    assert clv.fit_bgnbd(summary(clv.MIN_CUSTOMERS, 15)).skipped_reason is None
+    assert clv.fit_bgnbd(summary(40, clv.MIN_REPEAT_CUSTOMERS - 1)).skipped_reason == clv.TOO_FEW
+    assert clv.fit_bgnbd(summary(40, clv.MIN_REPEAT_CUSTOMERS)).skipped_reason is None
+    assert clv.fit_gamma_gamma(summary(40, clv.MIN_REPEAT_CUSTOMERS - 1)).skipped_reason \
+        == clv.TOO_FEW
+    assert clv.fit_gamma_gamma(summary(40, clv.MIN_REPEAT_CUSTOMERS)).skipped_reason is None
