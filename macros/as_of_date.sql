@@ -1,8 +1,14 @@
-{#- The day the warehouse describes. var as_of_date (YYYY-MM-DD) when given, else the
-    latest order date in the raw data, computed once by base_as_of_date (17 models use
-    it: a scan of the raw orders each would cost a minute at 10M orders). Nothing reads
-    the wall clock. -#}
+{#- The day the warehouse describes: var as_of_date (YYYY-MM-DD) when given, else the
+    data end of base_as_of_bounds (the latest order date, by a rule a few outliers cannot
+    move). Computed once: a scan of the raw orders in each model would cost a minute at
+    10M orders. Nothing reads the wall clock. -#}
 {% macro as_of_date() -%}
+    {{- configured_as_of_date() or '(select as_of_date from ' ~ ref('base_as_of_bounds') ~ ')' -}}
+{%- endmacro %}
+
+
+{#- var as_of_date as a date literal, validated; empty when the var is not set. -#}
+{% macro configured_as_of_date() -%}
     {%- set configured = var('as_of_date', none) -%}
     {%- if configured -%}
         {%- if not modules.re.match('^\\d{4}-\\d{2}-\\d{2}$', configured | string) -%}
@@ -10,7 +16,28 @@
                 "var as_of_date must be a date YYYY-MM-DD, got '" ~ configured ~ "'") }}
         {%- endif -%}
         cast('{{ configured }}' as date)
-    {%- else -%}
-        (select max(as_of_date) from {{ ref('base_as_of_date') }})
     {%- endif -%}
+{%- endmacro %}
+
+
+{#- Rows dated after this day are future_timestamp (quarantined): past the end of the
+    data, or past as_of_date when that is later. -#}
+{% macro future_after_date() -%}
+    (select future_after_date from {{ ref('base_as_of_bounds') }})
+{%- endmacro %}
+
+
+{#- True for a row the marts see on as_of_date: dated on or before it. Rows after it are
+    sound and stay in staging; every import of a staging model into the intermediate
+    layer and the marts filters with this, on the row's own timestamp. -#}
+{% macro known_on_as_of(column) -%}
+    (cast({{ column }} as date) <= {{ as_of_date() }})
+{%- endmacro %}
+
+
+{#- True for a present timestamp no real event can carry: not finite, or before
+    1970-01-02 (which also catches the text 'epoch'). Such rows are quarantined. -#}
+{% macro implausible_timestamp(column) -%}
+    ({{ column }} is not null
+        and (not isfinite({{ column }}) or {{ column }} < cast('1970-01-02' as timestamp)))
 {%- endmacro %}

@@ -41,7 +41,7 @@
                 or quarantine_reason = 'unknown_value'
                 or (quarantine_reason is null and {{ column }} not in (select {{ column }} from {{ cte }}))
                 {%- endfor %}
-                or classified_as_of > {{ as_of_date() }}
+                or classified_as_of > {{ future_after_date() }}
         )
     {%- else %}
         select * from new_rows

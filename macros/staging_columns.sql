@@ -180,7 +180,7 @@
             {%- endfor %}
         ) as quarantine_reason,
         {{ next_load_batch() }} as load_batch,
-        {{ as_of_date() }} as classified_as_of
+        {{ future_after_date() }} as classified_as_of
     from with_duplicate_problem as rows
     {%- if customers %}
         left join {{ customers }} on rows.customer_id = {{ customers }}.customer_id

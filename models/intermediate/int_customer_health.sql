@@ -4,6 +4,7 @@ with
 
 customers as (
     select customer_id from {{ ref('stg_customers') }}
+    where {{ known_on_as_of('created_at') }}
 ),
 
 purchases as (

@@ -11,7 +11,7 @@
     open_months=true,
     on_schema_change='fail'
 ) }}
--- depends_on: {{ ref('base_as_of_date') }}
+-- depends_on: {{ ref('base_as_of_bounds') }}
 with
 
 spells as (

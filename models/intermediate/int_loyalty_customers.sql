@@ -3,6 +3,7 @@ with
 
 events as (
     select * from {{ ref('stg_loyalty_events') }}
+    where {{ known_on_as_of('occurred_at') }}
 ),
 
 tiers as (

@@ -4,7 +4,7 @@ with
 
 events as (
     select * from {{ ref('stg_loyalty_events') }}
-    where event_type in ('join', 'tier_change')
+    where event_type in ('join', 'tier_change') and {{ known_on_as_of('occurred_at') }}
 ),
 
 ordered as (

@@ -4,6 +4,7 @@ with
 
 orders as (
     select order_date from {{ ref('stg_orders') }}
+    where {{ known_on_as_of('ordered_at') }}
 ),
 
 bounds as (

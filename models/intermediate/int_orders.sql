@@ -12,7 +12,8 @@ with
 
 orders as (
     select * from {{ ref('stg_orders') }}
-    {% if is_incremental() %}where {{ changed_rows('base_orders') }}{% endif %}
+    where {{ known_on_as_of('ordered_at') }}
+    {%- if is_incremental() %} and {{ changed_rows('base_orders') }}{% endif %}
 ),
 
 priced as (

@@ -12,7 +12,25 @@ with
 
 tickets as (
     select * from {{ ref('stg_support_tickets') }}
-    {% if is_incremental() %}where {{ changed_rows('base_support_tickets') }}{% endif %}
+    where {{ known_on_as_of('opened_at') }}
+    {%- if is_incremental() %} and {{ changed_rows('base_support_tickets') }}{% endif %}
+),
+
+-- a response or resolution after as_of_date had not happened yet on that day
+seen_on_as_of as (
+    select
+        ticket_id,
+        customer_id,
+        opened_at,
+        case when {{ known_on_as_of('first_response_at') }} then first_response_at end
+            as first_response_at,
+        case when {{ known_on_as_of('resolved_at') }} then resolved_at end as resolved_at,
+        channel,
+        category,
+        contacts_count,
+        reopened_count,
+        handled_by_bot
+    from tickets
 ),
 
 timed as (
@@ -23,7 +41,7 @@ timed as (
         lag(opened_at) over (
             partition by customer_id order by opened_at, ticket_id
         ) as previous_ticket_opened_at
-    from tickets
+    from seen_on_as_of
 ),
 
 final as (

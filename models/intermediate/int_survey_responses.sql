@@ -11,7 +11,8 @@ with
 
 responses as (
     select * from {{ ref('stg_survey_responses') }}
-    {% if is_incremental() %}where {{ changed_rows('base_survey_responses') }}{% endif %}
+    where {{ known_on_as_of('responded_at') }}
+    {%- if is_incremental() %} and {{ changed_rows('base_survey_responses') }}{% endif %}
 ),
 
 ranked as (

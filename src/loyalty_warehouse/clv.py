@@ -13,6 +13,9 @@ the rows.
 
 from __future__ import annotations
 
+import contextlib
+import io
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -32,6 +35,25 @@ PREDICTION_COLUMNS = ["customer_id", "probability_alive", "expected_purchases_36
                       "expected_order_value", "predicted_clv_365d"]
 
 
+# lifetimes starts the optimiser at 0.1 in log space; BFGS can stop there with "precision
+# loss" next to the optimum (seen on the default data at as_of_date 2026-03-15, gradient
+# 1e-7). A second start at 0 (every parameter 1) is tried before giving up.
+STARTS: list[np.ndarray | None] = [None, np.zeros(4)]
+
+
+def _fit_from_starts(fit: Callable[[np.ndarray | None], object], size: int) -> bool:
+    """Run fit(initial_params) from each start until one converges."""
+    for start in STARTS:
+        try:
+            # lifetimes prints the optimiser's state when it fails: not for the build log
+            with contextlib.redirect_stdout(io.StringIO()):
+                fit(None if start is None else start[:size])
+            return True
+        except ConvergenceError:
+            continue
+    return False
+
+
 @dataclass(frozen=True)
 class ModelFit:
     """One fitted model: its parameters, the customers it saw and its log-likelihood."""
@@ -45,9 +67,12 @@ class ModelFit:
 
 
 def _repeat_spenders(summary: pd.DataFrame) -> pd.DataFrame:
-    """Customers whose repeat purchases carry a positive mean spend (Gamma-Gamma's domain)."""
+    """Customers whose repeat purchases carry a positive mean spend (Gamma-Gamma's domain),
+    in customer order: the database returns rows in any order, and floating-point sums in
+    another order give estimates that differ in the last digits."""
     spend = summary["repeat_mean_spend"]
-    return summary[(summary["repeat_purchase_days"] > 0) & spend.notna() & (spend > 0)]
+    spenders = summary[(summary["repeat_purchase_days"] > 0) & spend.notna() & (spend > 0)]
+    return spenders.sort_values("customer_id", kind="stable")
 
 
 def fit_bgnbd(summary: pd.DataFrame) -> ModelFit:
@@ -60,10 +85,10 @@ def fit_bgnbd(summary: pd.DataFrame) -> ModelFit:
     triples = (summary.groupby(["repeat_purchase_days", "recency_weeks", "age_weeks"])
                .size().rename("weight").reset_index())
     fitter = BetaGeoFitter()
-    try:
-        fitter.fit(triples["repeat_purchase_days"], triples["recency_weeks"],
-                   triples["age_weeks"], weights=triples["weight"])
-    except ConvergenceError:
+    converged = _fit_from_starts(lambda start: fitter.fit(
+        triples["repeat_purchase_days"], triples["recency_weeks"], triples["age_weeks"],
+        weights=triples["weight"], initial_params=start), 4)
+    if not converged:
         return ModelFit("bg_nbd", dict.fromkeys(names, float("nan")), customers, None, False)
     parameters = {name: float(fitter.params_[name]) for name in names}
     # lifetimes reports the mean over customers in its internally rescaled time unit; the
@@ -82,9 +107,10 @@ def fit_gamma_gamma(summary: pd.DataFrame) -> ModelFit:
         return ModelFit("gamma_gamma", dict.fromkeys(names, float("nan")), len(spenders),
                         None, False, TOO_FEW)
     fitter = GammaGammaFitter()
-    try:
-        fitter.fit(spenders["repeat_purchase_days"], spenders["repeat_mean_spend"])
-    except ConvergenceError:
+    converged = _fit_from_starts(lambda start: fitter.fit(
+        spenders["repeat_purchase_days"], spenders["repeat_mean_spend"],
+        initial_params=start), 3)
+    if not converged:
         return ModelFit("gamma_gamma", dict.fromkeys(names, float("nan")), len(spenders),
                         None, False)
     # lifetimes reports the mean over customers; the total is comparable across tools

@@ -16,7 +16,8 @@ BOOKKEEPING = {"load_batch", "classified_as_of", "has_duplicated_key", "duplicat
 SCHEMAS = ("main", "staging", "intermediate")
 
 
-def _tables(con: duckdb.DuckDBPyConnection, alias: str) -> dict[str, list[str]]:
+def _tables(con: duckdb.DuckDBPyConnection, alias: str,
+            schemas: tuple[str, ...] = SCHEMAS) -> dict[str, list[str]]:
     rows = con.execute(
         "select schema_name, table_name, column_name from duckdb_columns() "
         "where database_name = ? and table_name in (select table_name from duckdb_tables() "
@@ -24,18 +25,18 @@ def _tables(con: duckdb.DuckDBPyConnection, alias: str) -> dict[str, list[str]]:
         [alias, alias]).fetchall()
     tables: dict[str, list[str]] = {}
     for schema, table, column in rows:
-        if schema in SCHEMAS and column not in BOOKKEEPING:
+        if schema in schemas and column not in BOOKKEEPING:
             tables.setdefault(f"{schema}.{table}", []).append(column)
     return tables
 
 
-def differences(first: Path, second: Path) -> list[str]:
+def differences(first: Path, second: Path, schemas: tuple[str, ...] = SCHEMAS) -> list[str]:
     """One line per table whose rows differ (or that only one side has); empty if equal."""
     problems: list[str] = []
     with duckdb.connect() as con:
         con.execute(f"attach '{first}' as a (read_only)")
         con.execute(f"attach '{second}' as b (read_only)")
-        left, right = _tables(con, "a"), _tables(con, "b")
+        left, right = _tables(con, "a", schemas), _tables(con, "b", schemas)
         for name in sorted(set(left) | set(right)):
             if left.get(name) != right.get(name):
                 problems.append(f"{name}: columns differ")

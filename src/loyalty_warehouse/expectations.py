@@ -12,6 +12,8 @@ import duckdb
 import great_expectations as gx
 from great_expectations.expectations import Expectation
 
+from .raw_files import OWN_TIMESTAMP
+
 E = gx.expectations
 PERCENT = {"min_value": 0, "max_value": 100}
 
@@ -33,10 +35,14 @@ class InputCounts:
             return int(row[0]) if row and row[0] is not None else 0
 
         def clean_rows(table: str) -> int:
-            # counted on the base table: the stg_ views name their database file, so they
-            # do not resolve in a renamed copy of it
+            """Clean rows the marts see: dated up to as_of_date (or undated). Counted on
+            the base table: the stg_ views name their database file, so they do not
+            resolve in a renamed copy of it."""
+            column = OWN_TIMESTAMP[table]
             return scalar(f"select count(*) from staging.base_{table} "
-                          "where quarantine_reason is null")
+                          f"where quarantine_reason is null and ({column} is null or "
+                          f"cast({column} as date) <= (select as_of_date "
+                          "from staging.base_as_of_bounds))")
 
         last_month = "(select max(month) from main.loyalty_metrics_monthly)"
         return cls(

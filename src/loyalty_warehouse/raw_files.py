@@ -12,6 +12,11 @@ from pathlib import Path
 
 RAW_TABLES = ["customers", "orders", "survey_responses", "support_tickets", "loyalty_events",
               "campaigns", "campaign_touches"]
+# each table's own timestamp: rows dated after as_of_date are left out of the marts
+OWN_TIMESTAMP = {"customers": "created_at", "orders": "ordered_at",
+                 "survey_responses": "responded_at", "support_tickets": "opened_at",
+                 "loyalty_events": "occurred_at", "campaigns": "starts_at",
+                 "campaign_touches": "sent_at"}
 
 
 def table_files(folder: Path, table: str) -> list[Path]:

@@ -56,6 +56,13 @@ def generate(folder: Path, *extra: str) -> Path:
     return folder
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """A test that builds a warehouse of its own is slow (left out of --quick)."""
+    for item in items:
+        if "staging_build" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.slow)
+
+
 @pytest.fixture(scope="session")
 def default_build(tmp_path_factory: pytest.TempPathFactory) -> DbtRun:
     """The whole project built on the committed seeds (what the README's build does).

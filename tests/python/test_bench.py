@@ -4,7 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from loyalty_warehouse.cli import main as loyalty_main
+
+# builds warehouses of its own: left out of `bin/warehouse test --quick`
+pytestmark = pytest.mark.slow
 
 
 def test_benchmark_runs_at_scale_s(tmp_path: Path) -> None:

@@ -25,6 +25,7 @@ def cdnow_result(tmp_path_factory: pytest.TempPathFactory) -> cdnow.Validation:
     return cdnow.run(ROOT, tmp_path_factory.mktemp("cdnow"), None)
 
 
+@pytest.mark.slow
 def test_cdnow_reproduces_the_papers_bgnbd_estimates(cdnow_result: cdnow.Validation) -> None:
     for name, paper in cdnow.PAPER_BGNBD.items():
         assert round(cdnow_result.parameters[name], 3) == paper, name
@@ -32,6 +33,7 @@ def test_cdnow_reproduces_the_papers_bgnbd_estimates(cdnow_result: cdnow.Validat
     assert cdnow_result.customers == 2357
 
 
+@pytest.mark.slow
 def test_cdnow_holdout_expectations_track_actual_purchases(
         cdnow_result: cdnow.Validation) -> None:
     holdout = cdnow_result.holdout

@@ -17,6 +17,9 @@ from .conftest import DbtRun, generate, run_dbt
 LATE_ORDERS = 15
 CORRECTED_ORDERS = 12
 
+# builds warehouses of its own: left out of `bin/warehouse test --quick`
+pytestmark = pytest.mark.slow
+
 
 def write_batches(folder: Path) -> tuple[Path, dict[str, int]]:
     """Turn a generated folder into two batches per table: history (001) and the next

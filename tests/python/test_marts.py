@@ -112,6 +112,7 @@ def test_churn_window_shorter_than_a_month_is_rejected(tmp_path: Path) -> None:
     assert "var churn_window_days must be a whole number of days >= 31, got '30'" in run.output
 
 
+@pytest.mark.slow
 def test_full_build_on_a_data_folder_with_a_partial_month(tmp_path: Path) -> None:
     folder = generate(tmp_path / "pq")
     run = run_dbt(["build", "--exclude", "path:seeds/raw"], tmp_path / "w.duckdb", folder,

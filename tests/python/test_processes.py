@@ -15,6 +15,9 @@ import pytest
 from .conftest import ROOT
 from .processes import free_port, port_is_free, wait_until_gone
 
+# builds warehouses of its own: left out of `bin/warehouse test --quick`
+pytestmark = pytest.mark.slow
+
 
 def wait_for_health(port: int, log: Path) -> None:
     for _ in range(120):

@@ -23,6 +23,9 @@ from .processes import session_members, wait_until_gone
 
 LOYALTY = str(Path(sys.executable).parent / "loyalty")
 
+# builds warehouses of its own: left out of `bin/warehouse test --quick`
+pytestmark = pytest.mark.slow
+
 
 def build_command(warehouse: Path, data_dir: Path | None = None, project: Path = ROOT,
                   *extra: str) -> tuple[list[str], dict[str, str]]:

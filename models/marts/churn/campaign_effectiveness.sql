@@ -5,10 +5,12 @@ with
 
 campaigns as (
     select * from {{ ref('stg_campaigns') }}
+    where starts_at is null or {{ known_on_as_of('starts_at') }}
 ),
 
 touches as (
     select * from {{ ref('stg_campaign_touches') }}
+    where {{ known_on_as_of('sent_at') }}
 ),
 
 spells as (

@@ -2,6 +2,7 @@ with
 
 customers as (
     select * from {{ ref('stg_customers') }}
+    where {{ known_on_as_of('created_at') }}
 ),
 
 purchases as (

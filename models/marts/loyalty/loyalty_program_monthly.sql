@@ -16,6 +16,7 @@ tiers as (
 
 events as (
     select * from {{ ref('stg_loyalty_events') }}
+    where {{ known_on_as_of('occurred_at') }}
 ),
 
 membership_flags as (

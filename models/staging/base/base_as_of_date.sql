@@ -1,10 +1,11 @@
-{#- The default as_of_date, computed once: the latest order date in the raw data (UTC),
-    kept per raw orders file so an incremental run reads only the new files. The
-    as_of_date() macro takes the latest of these unless var as_of_date is set. -#}
+{#- Order counts per raw orders file and order date (UTC), computed once and
+    incrementally (a run reads only the files it has not seen): the input of the default
+    as_of_date and of the data-end rule in base_as_of_bounds. Dates that no real order
+    can carry (before 1970-01-02, infinite) are left out; their rows are quarantined. -#}
 {{ config(
     materialized='incremental',
     incremental_strategy='append',
-    on_schema_change='append_new_columns'
+    on_schema_change='fail'
 ) }}
 
 with
@@ -13,20 +14,21 @@ raw_orders as (
     select * from {{ raw_table('orders', skip_files=files_loaded()) }}
 ),
 
-order_dates as (
+order_times as (
     select
         source_file,
-        cast({{ to_utc('ordered_at') }} as date) as order_date
+        {{ to_utc('ordered_at') }} as ordered_at
     from raw_orders
 ),
 
 final as (
     select
         source_file,
-        max(order_date) as as_of_date
-    from order_dates
-    where order_date is not null
-    group by source_file
+        cast(ordered_at as date) as order_date,
+        count(*) as orders
+    from order_times
+    where ordered_at is not null and not {{ implausible_timestamp('ordered_at') }}
+    group by source_file, cast(ordered_at as date)
 )
 
 select * from final

@@ -39,10 +39,12 @@ checked as {{ inline_cte() }} (
     select
         *,
         case
-            when sent_at is null or {{ unparseable('is_holdout') }} then 'unparseable'
+            when
+                sent_at is null or {{ implausible_timestamp('sent_at') }} or {{ unparseable('is_holdout') }}
+                then 'unparseable'
             when touch_id is null or customer_id is null or campaign_id is null then 'null_key'
             when {{ outside_domain('channel', 'touch_channel') }} then 'unknown_value'
-            when cast(sent_at as date) > {{ as_of_date() }} then 'future_timestamp'
+            when cast(sent_at as date) > {{ future_after_date() }} then 'future_timestamp'
         end as row_problem
     from typed
 ),

@@ -24,7 +24,7 @@ checked as {{ inline_cte() }} (
         case
             when
                 {{ unparseable('discount_pct') }} or {{ unparseable('starts_at') }}
-                or {{ unparseable('ends_at') }}
+                or {{ unparseable('ends_at') }} or {{ implausible_timestamp('starts_at') }} or {{ implausible_timestamp('ends_at') }}
                 then 'unparseable'
             when campaign_id is null then 'null_key'
             when

@@ -33,11 +33,13 @@ checked as {{ inline_cte() }} (
     select
         *,
         case
-            when created_at is null or {{ unparseable('birth_year') }} then 'unparseable'
+            when
+                created_at is null or {{ implausible_timestamp('created_at') }} or {{ unparseable('birth_year') }}
+                then 'unparseable'
             when customer_id is null then 'null_key'
             when {{ outside_domain('acquisition_channel', 'acquisition_channel') }}
                 then 'unknown_value'
-            when cast(created_at as date) > {{ as_of_date() }} then 'future_timestamp'
+            when cast(created_at as date) > {{ future_after_date() }} then 'future_timestamp'
         end as row_problem
     from typed
 ),

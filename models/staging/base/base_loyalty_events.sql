@@ -35,7 +35,9 @@ checked as {{ inline_cte() }} (
     select
         *,
         case
-            when occurred_at is null or {{ unparseable('points') }} then 'unparseable'
+            when
+                occurred_at is null or {{ implausible_timestamp('occurred_at') }} or {{ unparseable('points') }}
+                then 'unparseable'
             when event_id is null or customer_id is null then 'null_key'
             when
                 event_type is null or {{ outside_domain('event_type', 'loyalty_event_type') }}
@@ -45,7 +47,7 @@ checked as {{ inline_cte() }} (
             -- points carry their direction: earned points are added, the rest subtracted
             when event_type = 'earn' and points < 0 then 'negative_amount'
             when event_type in ('redeem', 'expire') and points > 0 then 'negative_amount'
-            when cast(occurred_at as date) > {{ as_of_date() }} then 'future_timestamp'
+            when cast(occurred_at as date) > {{ future_after_date() }} then 'future_timestamp'
         end as row_problem
     from typed
 ),

@@ -42,7 +42,7 @@ checked as {{ inline_cte() }} (
             when
                 {{ unparseable('ordered_at') }} or {{ unparseable('gross_amount') }}
                 or {{ unparseable('discount_amount') }} or {{ unparseable('refunded_amount') }}
-                or ordered_at is null or gross_amount is null
+                or ordered_at is null or gross_amount is null or {{ implausible_timestamp('ordered_at') }}
                 then 'unparseable'
             when order_id is null or customer_id is null then 'null_key'
             when
@@ -55,7 +55,7 @@ checked as {{ inline_cte() }} (
             -- a refund larger than what was paid would make net revenue negative
             when refunded_amount > gross_amount - coalesce(discount_amount, 0)
                 then 'negative_amount'
-            when cast(ordered_at as date) > {{ as_of_date() }} then 'future_timestamp'
+            when cast(ordered_at as date) > {{ future_after_date() }} then 'future_timestamp'
         end as row_problem
     from typed
 ),

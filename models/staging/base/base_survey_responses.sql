@@ -38,7 +38,9 @@ checked as {{ inline_cte() }} (
     select
         *,
         case
-            when responded_at is null or {{ unparseable('score') }} then 'unparseable'
+            when
+                responded_at is null or {{ implausible_timestamp('responded_at') }} or {{ unparseable('score') }}
+                then 'unparseable'
             when response_id is null or customer_id is null then 'null_key'
             when
                 survey_type is null or {{ outside_domain('survey_type', 'survey_type') }}
@@ -53,7 +55,7 @@ checked as {{ inline_cte() }} (
             when survey_type = 'ces' and (score is null or score not between 1 and 7)
                 then 'score_out_of_range'
             when survey_type = 'exit' and score is not null then 'score_out_of_range'
-            when cast(responded_at as date) > {{ as_of_date() }} then 'future_timestamp'
+            when cast(responded_at as date) > {{ future_after_date() }} then 'future_timestamp'
         end as row_problem
     from typed
 ),
