@@ -7,8 +7,8 @@ Both are fitted with `lifetimes` on the per-customer summary of int_customer_rep
 Python models int_clv_model_parameters and int_customer_clv call this module.
 
 BG/NBD's likelihood depends on a customer only through (frequency, recency, T), so
-customers with the same triple are fitted once with a weight: at scale L about a tenth of
-the rows.
+customers with the same triple are fitted once with a weight (at scale L, 534,442 triples
+for 782,439 customers; far fewer on data with coarser dates).
 """
 
 from __future__ import annotations
