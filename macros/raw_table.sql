@@ -57,9 +57,23 @@
                 ~ missing | join(', ') ~ "; found: " ~ present | join(', ')) }}
         {%- endif -%}
         {%- set extra = present | reject('in', columns) | list -%}
-        {%- if extra -%}
+        {%- set absent = contract.optional | reject('in', present) | list -%}
+        {%- if extra and absent -%}
+            {#- a renamed or duplicated header: guessing would drop a column's values -#}
+            {{ exceptions.raise_compiler_error(
+                "raw file " ~ files | join(', ') ~ ": contract column(s) " ~ absent | join(', ')
+                ~ " missing while unknown column(s) " ~ extra | join(', ') ~ " are present (a renamed "
+                ~ "or duplicated header?); rename them to the contract's names or drop them") }}
+        {%- elif extra -%}
             {{ log("raw " ~ table ~ ": ignoring extra column(s) " ~ extra | join(', '), info=true) }}
         {%- endif -%}
+        {%- set types = dict(zip(described.columns[0].values() | map('lower'), described.columns[1].values())) -%}
+        {%- for column in columns if column.endswith('_id') and column in types
+                and types[column] | upper not in ('VARCHAR', 'STRING') -%}
+            {{ exceptions.raise_compiler_error(
+                "raw file " ~ files | join(', ') ~ ": key column " ~ column ~ " is " ~ types[column]
+                ~ "; keys are text in the contract (write them as strings, e.g. 'C0000001')") }}
+        {%- endfor -%}
         (select {% for column in columns -%}
             {%- if column in present -%}{{ column }}{%- else -%}cast(null as varchar) as {{ column }}{%- endif -%},
         {%- endfor %} substr(filename, {{ prefix | length + 1 }}) as source_file from {{ reader }})

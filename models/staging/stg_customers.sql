@@ -8,8 +8,8 @@ clean as (
     select
         customer_id,
         created_at,
-        {{ hash_pii('email') }} as email_hash,
-        {{ hash_pii('phone') }} as phone_hash,
+        email_hash,
+        phone_hash,
         country,
         city,
         acquisition_channel,

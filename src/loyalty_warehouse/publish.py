@@ -20,6 +20,7 @@ from pathlib import Path
 import duckdb
 
 from . import children
+from .personal_data import columns_with_personal_data
 from .raw_files import OWN_TIMESTAMP, RAW_TABLES, check_folder
 
 
@@ -162,6 +163,18 @@ def quarantine_audit(database: Path, max_share: float) -> None:
                          + ", ".join(over) + " (set LOYALTY_MAX_QUARANTINE_SHARE to change)")
 
 
+def remove_raw_copies_and_scan(database: Path) -> None:
+    """The seeds' copy of the raw tables (schema raw) holds personal data as it arrived: it
+    served the build and its tests and is not published. Then every text column left is
+    scanned for e-mail addresses and phone numbers."""
+    with duckdb.connect(str(database)) as con:
+        con.execute("drop schema if exists raw cascade")
+        leaks = columns_with_personal_data(con)
+    if leaks:
+        raise BuildError("personal data (an e-mail address or a phone number) in "
+                         + ", ".join(leaks) + "; nothing published")
+
+
 def publish(warehouse: Warehouse) -> None:
     """Atomic replace on the same filesystem; the previous served file becomes the backup."""
     with duckdb.connect(str(warehouse.candidate)) as con:
@@ -226,6 +239,9 @@ def build(dbt_args: list[str], max_share: float, docs_dir: Path,
             tick = _step("audit: Great Expectations suites")
             if validate(warehouse.candidate, docs_dir) != 0:
                 raise BuildError("an expectation failed; see above")
+            _done(tick)
+            tick = _step("audit: no personal data in any schema")
+            remove_raw_copies_and_scan(warehouse.candidate)
             _done(tick)
             tick = _step(f"publish: {warehouse.served}")
             publish(warehouse)

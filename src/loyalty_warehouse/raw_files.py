@@ -8,7 +8,12 @@ UTF-8, and ragged rows, each with the file and, where it applies, the line.
 from __future__ import annotations
 
 import csv
+from collections import Counter
 from pathlib import Path
+
+# Python's csv module stops at 128 KiB per field by default; free text (a survey comment)
+# may be longer. DuckDB reads lines up to 2 MB by default.
+csv.field_size_limit(64 * 1024 * 1024)
 
 RAW_TABLES = ["customers", "orders", "survey_responses", "support_tickets", "loyalty_events",
               "campaigns", "campaign_touches"]
@@ -46,6 +51,11 @@ def check_csv(path: Path) -> list[str]:
         problems.append(f"raw file {path} line 1: the header '{header[0][:60]}' is one column; "
                         "the delimiter must be a comma")
         return problems
+    repeated = [name for name, count in Counter(h.strip().lower() for h in header).items()
+                if count > 1]
+    if repeated:
+        return [f"raw file {path} line 1: column(s) {', '.join(repeated)} appear more than "
+                "once in the header; each contract column must appear once"]
     for line_number, row in enumerate(rows, start=2):
         if row and len(row) != len(header):
             problems.append(f"raw file {path} line {line_number}: {len(row)} fields, "

@@ -17,6 +17,7 @@ import duckdb
 import pytest
 
 from loyalty_warehouse.mutations import scratch_copy
+from loyalty_warehouse.personal_data import columns_with_personal_data
 
 from .conftest import ROOT, generate
 from .processes import session_members, wait_until_gone
@@ -302,30 +303,13 @@ def test_malformed_csv_is_named_with_file_and_line(
     assert f"raw file {folder / 'orders.csv'}" in done.stdout and message in done.stdout
 
 
-PERSONAL_DATA = (
-    # an e-mail address, or a phone-like run of digits not inside a word
-    # (SHA-256 digests are hex words and must not match)
-    r"[^@\s]+@[^@\s]+\.[a-z]{2,}|(^|[^0-9A-Za-z])\+?\d[\d\s().-]{7,}\d($|[^0-9A-Za-z])"
-)
-
-
-def columns_with_personal_data(database: Path) -> list[str]:
-    found = []
+def leaks(database: Path) -> list[str]:
     with duckdb.connect(str(database), read_only=True) as con:
-        columns = con.execute(
-            "select table_name, column_name from information_schema.columns "
-            "where table_schema = 'main' and data_type = 'VARCHAR'").fetchall()
-        assert len(columns) > 20
-        for table, column in columns:
-            leaks = con.execute(f'select count(*) from main."{table}" '
-                                f'where regexp_matches("{column}", ?)', [PERSONAL_DATA])
-            if leaks.fetchone()[0]:
-                found.append(f"{table}.{column}")
-    return found
+        return columns_with_personal_data(con)
 
 
-def test_no_mart_column_holds_an_email_or_phone_number(published: Path) -> None:
-    assert columns_with_personal_data(published / "loyalty.duckdb") == []
+def test_no_schema_of_the_served_file_holds_an_email_or_phone_number(published: Path) -> None:
+    assert leaks(published / "loyalty.duckdb") == []
 
 
 def test_the_personal_data_scan_finds_a_planted_address(published: Path, tmp_path: Path) -> None:
@@ -334,10 +318,44 @@ def test_the_personal_data_scan_finds_a_planted_address(published: Path, tmp_pat
     with duckdb.connect(str(leaky)) as con:
         con.execute("update main.dim_customers set city = 'ivan.petrov1@example.com' "
                     "where customer_id = (select min(customer_id) from main.dim_customers)")
-        con.execute("update main.fct_survey_responses set comment = 'call me: +359 88 123 4567' "
-                    "where response_id = (select min(response_id) from main.fct_survey_responses)")
-    assert columns_with_personal_data(leaky) == ["dim_customers.city",
-                                                  "fct_survey_responses.comment"]
+        con.execute("update staging.base_orders set promo_code = 'call me: +359 88 123 4567' "
+                    "where order_id = (select min(order_id) from staging.base_orders)")
+    assert leaks(leaky) == ["main.dim_customers.city", "staging.base_orders.promo_code"]
+
+
+PERSONAL_COMMENT = "reach me at ivan.petrov@example.com or +359 88 123 4567"
+
+
+def with_customers_changed(source: Path, target: Path, change: dict[str, str]) -> Path:
+    shutil.copytree(source, target)
+    with duckdb.connect() as con:
+        customers = con.execute(f"select * from '{source}/customers.parquet'").df()
+        surveys = con.execute(f"select * from '{source}/survey_responses.parquet'").df()
+    for column, value in change.items():
+        customers.loc[customers.index[:3], column] = value
+    surveys.loc[surveys.index[:2], "comment"] = PERSONAL_COMMENT
+    customers.to_parquet(target / "customers.parquet", index=False)
+    surveys.to_parquet(target / "survey_responses.parquet", index=False)
+    return target
+
+
+def test_free_text_is_scrubbed_and_personal_data_elsewhere_stops_the_publish(
+        published: Path, folders: dict[str, Path], tmp_path: Path) -> None:
+    # comments with an address and a number are scrubbed: the build publishes
+    scrubbed = with_customers_changed(folders["a"], tmp_path / "comments", {})
+    warehouse = copy_warehouse(published, tmp_path)
+    done = build(warehouse, scrubbed)
+    assert done.returncode == 0, done.stdout[-3000:]
+    assert leaks(warehouse / "loyalty.duckdb") == []
+    with duckdb.connect(str(warehouse / "loyalty.duckdb"), read_only=True) as con:
+        assert con.execute("select count(*) from main.fct_survey_responses "
+                           "where comment = 'reach me at [email] or [phone]'").fetchone()[0] == 2
+    # an address where no one expects one (a city) is not published at all
+    leaky = with_customers_changed(folders["a"], tmp_path / "city", {"city": "ivan@example.com"})
+    done = build(warehouse, leaky)
+    assert done.returncode != 0
+    assert "personal data" in done.stdout and "main.dim_customers.city" in done.stdout
+    assert "served database is unchanged" in done.stdout
 
 
 def test_incremental_build_adds_a_new_batch_to_the_served_warehouse(

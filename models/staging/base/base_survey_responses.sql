@@ -28,7 +28,7 @@ new_rows as (
         {{ clean_enum('touchpoint') }} as touchpoint,
         {{ clean_text('order_id') }} as order_id,
         {{ clean_text('ticket_id') }} as ticket_id,
-        {{ clean_text('comment') }} as comment
+        {{ scrub_pii(clean_text('comment')) }} as comment
     from source
 ),
 

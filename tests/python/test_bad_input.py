@@ -1,0 +1,156 @@
+"""Bad input that once published wrong numbers with every test green: each case is now
+quarantined with a reason or stops the build naming the file and the problem."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from decimal import Decimal
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pytest
+
+from loyalty_warehouse.raw_files import check_folder
+
+from .conftest import DbtRun, generate
+
+
+@pytest.fixture
+def csv_folder(tmp_path: Path) -> Path:
+    return generate(tmp_path / "csv", "--format", "csv")
+
+
+def read(folder: Path, table: str) -> pd.DataFrame:
+    return pd.read_csv(folder / f"{table}.csv", dtype=str, keep_default_na=False)
+
+
+def write(frame: pd.DataFrame, folder: Path, table: str) -> None:
+    frame.to_csv(folder / f"{table}.csv", index=False)
+
+
+def reasons(run: DbtRun, table: str, key: str, keys: list[str]) -> dict[str, str | None]:
+    rows = run.query(f"select {key}, quarantine_reason from staging.base_{table} "
+                     f"where {key} in ({', '.join(repr(k) for k in keys)})")
+    return dict(rows)
+
+
+def test_a_named_zone_is_unparseable_and_shifts_no_other_row(
+        csv_folder: Path, staging_build: Callable[..., DbtRun]) -> None:
+    orders = read(csv_folder, "orders")
+    # naive timestamps around one value in a named zone (DuckDB 1.5 carried EST over)
+    orders["ordered_at"] = orders["ordered_at"].str.replace("Z", "", regex=False)
+    orders.loc[10, "ordered_at"] = "2025-03-01T10:00:00 EST"
+    write(orders, csv_folder, "orders")
+    run = staging_build(csv_folder)
+    assert run.returncode == 0, run.output[-3000:]
+    assert reasons(run, "orders", "order_id", [orders.loc[10, "order_id"]]) \
+        == {orders.loc[10, "order_id"]: "unparseable"}
+    typed = dict(run.query("select order_id, strftime(ordered_at, '%Y-%m-%dT%H:%M:%S') "
+                           "from staging.stg_orders"))
+    expected = orders.drop(index=10).set_index("order_id")["ordered_at"].str[:19]
+    shifted = [key for key, stamp in expected.items() if typed.get(key) != stamp]
+    assert shifted == []
+
+
+JUNK_AMOUNTS = ["1.234", "12.345", "1_000", "1e-5", "NULL", "N/A", "12,50", "1 000"]
+
+
+def test_amounts_that_would_need_a_guess_are_unparseable(
+        csv_folder: Path, staging_build: Callable[..., DbtRun]) -> None:
+    orders = read(csv_folder, "orders")
+    keys = []
+    for row, amount in enumerate(JUNK_AMOUNTS):
+        orders.loc[row, "gross_amount"] = amount
+        keys.append(orders.loc[row, "order_id"])
+    orders.loc[20, "gross_amount"] = " 12.30 "  # blanks around a sound amount are fine
+    write(orders, csv_folder, "orders")
+    run = staging_build(csv_folder)
+    assert run.returncode == 0, run.output[-3000:]
+    assert reasons(run, "orders", "order_id", keys) == dict.fromkeys(keys, "unparseable")
+    assert run.scalar(f"select gross_amount from staging.stg_orders "
+                      f"where order_id = '{orders.loc[20, 'order_id']}'") == Decimal("12.30")
+
+
+def test_text_markers_are_missing_values_not_values(
+        csv_folder: Path, staging_build: Callable[..., DbtRun]) -> None:
+    customers = read(csv_folder, "customers")
+    customers.loc[0:2, "country"] = ["NULL", "n/a", "None"]
+    customers.loc[3:4, "email"] = ["null", "NULL"]
+    customers.loc[5, "customer_id"] = "NULL"
+    write(customers, csv_folder, "customers")
+    run = staging_build(csv_folder)
+    assert run.returncode == 0, run.output[-3000:]
+    first = customers.loc[0:2, "customer_id"].tolist()
+    assert run.query(f"select distinct country from staging.stg_customers "
+                     f"where customer_id in ({', '.join(repr(k) for k in first)})") == [(None,)]
+    # two customers whose e-mail is the marker 'null' do not share a digest
+    pair = customers.loc[3:4, "customer_id"].tolist()
+    hashes = run.query(f"select email_hash from staging.stg_customers "
+                       f"where customer_id in ('{pair[0]}', '{pair[1]}')")
+    assert hashes == [(None,), (None,)]
+    assert run.scalar("select count(*) from staging.stg_customers__quarantine "
+                      "where quarantine_reason = 'null_key'") == 1
+
+
+def test_a_copy_with_blanks_around_values_is_an_exact_duplicate(
+        csv_folder: Path, staging_build: Callable[..., DbtRun]) -> None:
+    customers = read(csv_folder, "customers")
+    copy = customers.iloc[[0]].copy()
+    copy["customer_id"] = " " + copy["customer_id"]
+    write(pd.concat([customers, copy]), csv_folder, "customers")
+    run = staging_build(csv_folder)
+    assert run.returncode == 0, run.output[-3000:]
+    key = customers.loc[0, "customer_id"]
+    assert run.scalar(
+        f"select count(*) from staging.stg_customers where customer_id = '{key}'") == 1
+    assert run.query("select quarantine_reason from staging.stg_customers__quarantine") \
+        == [("duplicate_key",)]
+    orders = read(csv_folder, "orders")
+    theirs = int((orders["customer_id"] == key).sum())
+    assert run.scalar(f"select count(*) from staging.stg_orders where customer_id = '{key}'") \
+        == theirs
+
+
+def test_a_renamed_optional_column_stops_the_build(
+        csv_folder: Path, staging_build: Callable[..., DbtRun]) -> None:
+    orders = csv_folder / "orders.csv"
+    orders.write_text(orders.read_text().replace("discount_amount", "discount", 1))
+    run = staging_build(csv_folder)
+    assert run.returncode != 0
+    assert (f"raw file {orders}: contract column(s) discount_amount missing while unknown "
+            "column(s) discount are present") in run.output
+
+
+def test_a_duplicated_header_is_named_before_dbt_runs(csv_folder: Path) -> None:
+    orders = csv_folder / "orders.csv"
+    orders.write_text(orders.read_text().replace("discount_amount", "gross_amount", 1))
+    assert check_folder(csv_folder) == [
+        f"raw file {orders} line 1: column(s) gross_amount appear more than once in the "
+        "header; each contract column must appear once"]
+
+
+def test_a_megabyte_of_free_text_is_read(csv_folder: Path,
+                                         staging_build: Callable[..., DbtRun]) -> None:
+    surveys = read(csv_folder, "survey_responses")
+    surveys.loc[0, "comment"] = "long " * 200_000
+    write(surveys, csv_folder, "survey_responses")
+    assert check_folder(csv_folder) == []
+    run = staging_build(csv_folder)
+    assert run.returncode == 0, run.output[-3000:]
+    assert run.scalar("select max(length(comment)) from staging.stg_survey_responses") \
+        == len(("long " * 200_000).strip())
+
+
+def test_integer_keys_in_parquet_are_named(tmp_path: Path,
+                                           staging_build: Callable[..., DbtRun]) -> None:
+    folder = generate(tmp_path / "parquet")
+    with duckdb.connect() as con:
+        con.execute(f"copy (select * replace (cast(substr(customer_id, 2) as bigint) "
+                    f"as customer_id) from '{folder}/customers.parquet') "
+                    f"to '{folder}/customers_int.parquet'")
+    (folder / "customers_int.parquet").replace(folder / "customers.parquet")
+    run = staging_build(folder)
+    assert run.returncode != 0
+    assert (f"raw file {folder}/customers.parquet: key column customer_id is BIGINT; keys are "
+            "text in the contract") in run.output
