@@ -37,14 +37,20 @@ def _die_with_parent() -> None:  # pragma: no cover - runs in the child between 
 
 
 def run(command: Sequence[str], env: Mapping[str, str] | None = None,
-        pass_fds: Sequence[int] = ()) -> int:
-    """Run command to the end and return its exit code, forwarding stop signals to it.
+        pass_fds: Sequence[int] = (), watch: Sequence[str] = ()) -> tuple[int, list[str]]:
+    """Run command to the end, forwarding stop signals to it; return its exit code and
+    the lines of its output that contain any of `watch` (the output is still printed as
+    it comes).
 
     pass_fds keeps descriptors open in the child: the build passes its lock file, so the
     lock is held for as long as any process of the build is alive.
     """
     child = subprocess.Popen(list(command), env=dict(env) if env is not None else None,
-                             preexec_fn=_die_with_parent, pass_fds=tuple(pass_fds))
+                             preexec_fn=_die_with_parent, pass_fds=tuple(pass_fds),
+                             stdout=subprocess.PIPE if watch else None,
+                             stderr=subprocess.STDOUT if watch else None, text=bool(watch),
+                             errors="replace" if watch else None)
+    seen: list[str] = []
 
     received: list[int] = []
 
@@ -54,13 +60,19 @@ def run(command: Sequence[str], env: Mapping[str, str] | None = None,
 
     previous = {sig: signal.signal(sig, forward) for sig in FORWARDED}
     try:
+        if watch and child.stdout is not None:
+            for line in child.stdout:
+                sys.stdout.write(line)
+                sys.stdout.flush()
+                if any(marker in line for marker in watch):
+                    seen.append(line.strip())
         returncode = child.wait()
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
     if received:
         raise Stopped(received[0])
-    return returncode
+    return returncode, seen
 
 
 def replace_process(command: Sequence[str], env: Mapping[str, str]) -> None:

@@ -60,7 +60,8 @@ def _build(args: argparse.Namespace) -> int:
     from .publish import build
 
     dbt_args = args.dbt_args[1:] if args.dbt_args[:1] == ["--"] else args.dbt_args
-    return build(dbt_args, args.max_quarantine_share, Path(args.docs_dir), args.incremental)
+    return build(dbt_args, args.max_quarantine_share, Path(args.docs_dir), args.incremental,
+                 args.max_row_drop)
 
 
 def _restore(args: argparse.Namespace) -> int:
@@ -140,6 +141,10 @@ def build_parser() -> argparse.ArgumentParser:
     bld.add_argument("--max-quarantine-share", type=float,
                      default=float(os.environ.get("LOYALTY_MAX_QUARANTINE_SHARE", "0.01")),
                      help="fail when more than this share of a raw table is quarantined")
+    bld.add_argument("--max-row-drop", type=float,
+                     default=float(os.environ.get("LOYALTY_MAX_ROW_DROP", "0.5")),
+                     help="fail when a raw table has lost more than this share of the rows "
+                          "the served warehouse has")
     bld.add_argument("--docs-dir", default="artifacts/great_expectations")
     bld.add_argument("--incremental", action="store_true",
                      help="start the candidate from a copy of the served warehouse, so the "

@@ -108,6 +108,10 @@ def prepare(warehouse: Warehouse) -> None:
                          f"{error.strerror or error}") from error
 
 
+# what DuckDB and the OS say when a write cannot grow a file
+DISK_FULL = ("No space left on device", "File too large", "Disk quota exceeded")
+
+
 def run_dbt(warehouse: Warehouse, dbt_args: list[str], lock_fd: int) -> None:
     env = {**os.environ, "LOYALTY_DUCKDB_PATH": str(warehouse.candidate)}
     command = [str(Path(sys.executable).parent / "dbt"), "build",
@@ -115,7 +119,15 @@ def run_dbt(warehouse: Warehouse, dbt_args: list[str], lock_fd: int) -> None:
                "--log-path", str(warehouse.folder / "logs")]
     if env.get("LOYALTY_DATA_DIR"):
         command += ["--exclude", "path:seeds/raw"]
-    returncode = children.run([*command, *dbt_args], env=env, pass_fds=[lock_fd])
+    returncode, full = children.run([*command, *dbt_args], env=env, pass_fds=[lock_fd],
+                                    watch=DISK_FULL)
+    if returncode != 0 and full:
+        # a candidate that filled the disk is of no use for inspection: free the space
+        for leftover in (warehouse.candidate, warehouse.candidate.with_suffix(".duckdb.wal")):
+            leftover.unlink(missing_ok=True)
+        raise BuildError(f"the disk holding {warehouse.folder} is full (or a file size limit "
+                         f"was reached) while writing the candidate: {full[0][:200]}; the "
+                         "candidate was removed to free the space")
     if returncode != 0:
         raise BuildError(f"dbt build failed (exit {returncode}): a model, test or "
                          "contract failed; see the output above")
@@ -163,6 +175,32 @@ def quarantine_audit(database: Path, max_share: float) -> None:
                          + ", ".join(over) + " (set LOYALTY_MAX_QUARANTINE_SHARE to change)")
 
 
+def row_count_audit(candidate: Path, served: Path, max_drop: float) -> None:
+    """Raw rows per table against the served warehouse: a table that had rows and is empty
+    now is announced loudly, and a drop of more than max_drop of a table's rows fails."""
+    if not served.exists():
+        return
+    failed = []
+    with duckdb.connect(str(candidate), read_only=True) as con:
+        con.execute(f"attach '{served}' as served (read_only)")
+        for table in RAW_TABLES:
+            try:
+                before = con.execute(
+                    f"select count(*) from served.staging.base_{table}").fetchone()[0]
+            except duckdb.CatalogException:
+                continue  # served by a version without this table
+            now = con.execute(f"select count(*) from staging.base_{table}").fetchone()[0]
+            if before and not now:
+                print(f"   WARNING: {table} is empty; the served warehouse has {before:,} "
+                      "raw rows of it")
+            if before and (before - now) / before > max_drop:
+                failed.append(f"{table} {before:,} -> {now:,}")
+    if failed:
+        raise BuildError(f"raw rows dropped by more than {100 * max_drop:.0f}% against the "
+                         "served warehouse: " + ", ".join(failed)
+                         + " (set LOYALTY_MAX_ROW_DROP to accept, e.g. 1 for any drop)")
+
+
 def remove_raw_copies_and_scan(database: Path) -> None:
     """The seeds' copy of the raw tables (schema raw) holds personal data as it arrived: it
     served the build and its tests and is not published. Then every text column left is
@@ -206,7 +244,7 @@ def start_from_served(warehouse: Warehouse) -> None:
 
 
 def build(dbt_args: list[str], max_share: float, docs_dir: Path,
-          incremental: bool = False) -> int:
+          incremental: bool = False, max_drop: float = 0.5) -> int:
     from .validate import validate
 
     warehouse = Warehouse.from_env()
@@ -235,6 +273,9 @@ def build(dbt_args: list[str], max_share: float, docs_dir: Path,
             _done(tick)
             tick = _step("audit: quarantine per raw table")
             quarantine_audit(warehouse.candidate, max_share)
+            _done(tick)
+            tick = _step("audit: raw rows against the served warehouse")
+            row_count_audit(warehouse.candidate, warehouse.served, max_drop)
             _done(tick)
             tick = _step("audit: Great Expectations suites")
             if validate(warehouse.candidate, docs_dir) != 0:

@@ -268,6 +268,8 @@ def test_disk_full_while_writing_keeps_served_data(published: Path, folders: dic
     done = build(warehouse, folders["b"], preexec_fn=small_disk)
     assert done.returncode != 0
     assert "served database is unchanged" in done.stdout
+    assert "is full (or a file size limit was reached)" in done.stdout, done.stdout[-3000:]
+    assert not (warehouse / "candidate" / "loyalty.duckdb").exists()
     assert orders_served(warehouse) == before
 
 
@@ -376,3 +378,23 @@ def test_incremental_build_adds_a_new_batch_to_the_served_warehouse(
     assert orders_served(warehouse) == before + 10
     with duckdb.connect(str(warehouse / "loyalty.duckdb"), read_only=True) as con:
         assert con.execute("select max(load_batch) from main.fct_orders").fetchone()[0] == 2
+
+
+def test_an_emptied_table_is_announced_and_a_large_drop_fails(
+        published: Path, folders: dict[str, Path], tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    shutil.copytree(folders["a"], data)
+    with duckdb.connect() as con:  # the survey file keeps its columns and loses its rows
+        con.execute(f"copy (select * from '{folders['a']}/survey_responses.parquet' limit 0) "
+                    f"to '{data}/survey_responses.parquet'")
+    warehouse = copy_warehouse(published, tmp_path)
+    before = orders_served(warehouse)
+    done = build(warehouse, data)
+    assert done.returncode != 0
+    assert "WARNING: survey_responses is empty" in done.stdout
+    assert "raw rows dropped by more than 50%" in done.stdout
+    assert "survey_responses" in done.stdout.split("raw rows dropped")[1]
+    done = build(warehouse, data, ROOT, "--max-row-drop", "1")
+    assert done.returncode == 0, done.stdout[-3000:]
+    assert "WARNING: survey_responses is empty" in done.stdout
+    assert orders_served(warehouse) == before
