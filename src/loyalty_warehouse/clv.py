@@ -17,6 +17,7 @@ import contextlib
 import io
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeVar
 
 import numpy as np
 import pandas as pd
@@ -29,29 +30,37 @@ HORIZON_WEEKS = 365 / 7
 MIN_CUSTOMERS = 30
 MIN_REPEAT_CUSTOMERS = 10
 PARAMETER_COLUMNS = ["model", "parameter", "estimate", "customers", "log_likelihood",
-                     "converged", "skipped_reason"]
+                     "converged", "skipped_reason", "penalizer"]
 TOO_FEW = "too_few_customers"
 PREDICTION_COLUMNS = ["customer_id", "probability_alive", "expected_purchases_365d",
                       "expected_order_value", "predicted_clv_365d"]
 
 
-# lifetimes starts the optimiser at 0.1 in log space; BFGS can stop there with "precision
-# loss" next to the optimum (seen on the default data at as_of_date 2026-03-15, gradient
-# 1e-7). A second start at 0 (every parameter 1) is tried before giving up.
-STARTS: list[np.ndarray | None] = [None, np.zeros(4)]
+# How a fit is tried, in order: (penalizer, start of the optimiser in log space; None is
+# lifetimes' own 0.1). BFGS can stop with "precision loss" right next to the optimum
+# (default data at as_of_date 2026-03-15, gradient 1e-7): a second start at 0 finds it.
+# When the maximum lies at infinity (Gamma-Gamma on spend that does not differ between
+# customers: q and v grow without bound, seen on 600 generated customers), a tiny
+# penalizer keeps the parameters finite; clv_model_fit reports the penalizer used.
+ATTEMPTS: list[tuple[float, float | None]] = [(0.0, None), (0.0, 0.0), (1e-6, None),
+                                              (1e-6, 0.0)]
+Fitter = TypeVar("Fitter", BetaGeoFitter, GammaGammaFitter)
 
 
-def _fit_from_starts(fit: Callable[[np.ndarray | None], object], size: int) -> bool:
-    """Run fit(initial_params) from each start until one converges."""
-    for start in STARTS:
+def _fit_attempts(make: Callable[[float], Fitter],
+                  fit: Callable[[Fitter, np.ndarray | None], object],
+                  size: int) -> tuple[Fitter, float] | None:
+    """The first attempt whose optimiser converges: the fitted model and its penalizer."""
+    for penalizer, start in ATTEMPTS:
+        fitter = make(penalizer)
         try:
             # lifetimes prints the optimiser's state when it fails: not for the build log
             with contextlib.redirect_stdout(io.StringIO()):
-                fit(None if start is None else start[:size])
-            return True
+                fit(fitter, None if start is None else np.full(size, start))
+            return fitter, penalizer
         except ConvergenceError:
             continue
-    return False
+    return None
 
 
 @dataclass(frozen=True)
@@ -64,6 +73,7 @@ class ModelFit:
     log_likelihood: float | None
     converged: bool
     skipped_reason: str | None = None
+    penalizer: float = 0.0
 
 
 def _repeat_spenders(summary: pd.DataFrame) -> pd.DataFrame:
@@ -84,12 +94,14 @@ def fit_bgnbd(summary: pd.DataFrame) -> ModelFit:
                         TOO_FEW)
     triples = (summary.groupby(["repeat_purchase_days", "recency_weeks", "age_weeks"])
                .size().rename("weight").reset_index())
-    fitter = BetaGeoFitter()
-    converged = _fit_from_starts(lambda start: fitter.fit(
-        triples["repeat_purchase_days"], triples["recency_weeks"], triples["age_weeks"],
-        weights=triples["weight"], initial_params=start), 4)
-    if not converged:
+    fitted = _fit_attempts(lambda penalizer: BetaGeoFitter(penalizer_coef=penalizer),
+                           lambda fitter, start: fitter.fit(
+                               triples["repeat_purchase_days"], triples["recency_weeks"],
+                               triples["age_weeks"], weights=triples["weight"],
+                               initial_params=start), 4)
+    if fitted is None:
         return ModelFit("bg_nbd", dict.fromkeys(names, float("nan")), customers, None, False)
+    fitter, penalizer = fitted
     parameters = {name: float(fitter.params_[name]) for name in names}
     # lifetimes reports the mean over customers in its internally rescaled time unit; the
     # paper's figure (-9,582.4 on CDNOW) is the total in weeks
@@ -97,7 +109,7 @@ def fit_bgnbd(summary: pd.DataFrame) -> ModelFit:
         np.log([parameters[name] for name in names]), triples["repeat_purchase_days"].to_numpy(),
         triples["recency_weeks"].to_numpy(), triples["age_weeks"].to_numpy(),
         triples["weight"].to_numpy(), 0.0)) * float(triples["weight"].sum())
-    return ModelFit("bg_nbd", parameters, customers, log_likelihood, True)
+    return ModelFit("bg_nbd", parameters, customers, log_likelihood, True, None, penalizer)
 
 
 def fit_gamma_gamma(summary: pd.DataFrame) -> ModelFit:
@@ -106,24 +118,29 @@ def fit_gamma_gamma(summary: pd.DataFrame) -> ModelFit:
     if len(spenders) < MIN_REPEAT_CUSTOMERS:
         return ModelFit("gamma_gamma", dict.fromkeys(names, float("nan")), len(spenders),
                         None, False, TOO_FEW)
-    fitter = GammaGammaFitter()
-    converged = _fit_from_starts(lambda start: fitter.fit(
-        spenders["repeat_purchase_days"], spenders["repeat_mean_spend"],
-        initial_params=start), 3)
-    if not converged:
+    fitted = _fit_attempts(lambda penalizer: GammaGammaFitter(penalizer_coef=penalizer),
+                           lambda fitter, start: fitter.fit(
+                               spenders["repeat_purchase_days"], spenders["repeat_mean_spend"],
+                               initial_params=start), 3)
+    if fitted is None:
         return ModelFit("gamma_gamma", dict.fromkeys(names, float("nan")), len(spenders),
                         None, False)
-    # lifetimes reports the mean over customers; the total is comparable across tools
-    log_likelihood = -float(fitter._negative_log_likelihood_) * len(spenders)
-    return ModelFit("gamma_gamma", {name: float(fitter.params_[name]) for name in names},
-                    len(spenders), log_likelihood, True)
+    fitter, penalizer = fitted
+    parameters = {name: float(fitter.params_[name]) for name in names}
+    # the total over customers without the penalty (lifetimes reports the penalised mean)
+    log_likelihood = -float(GammaGammaFitter._negative_log_likelihood(
+        np.log([parameters[name] for name in names]),
+        spenders["repeat_purchase_days"].to_numpy(), spenders["repeat_mean_spend"].to_numpy(),
+        np.ones(len(spenders)), 0.0)) * len(spenders)
+    return ModelFit("gamma_gamma", parameters, len(spenders), log_likelihood, True, None,
+                    penalizer)
 
 
 def parameters_frame(fits: list[ModelFit]) -> pd.DataFrame:
     rows = [{"model": fit.model, "parameter": name,
              "estimate": value if fit.converged else None, "customers": fit.customers,
              "log_likelihood": fit.log_likelihood, "converged": fit.converged,
-             "skipped_reason": fit.skipped_reason}
+             "skipped_reason": fit.skipped_reason, "penalizer": fit.penalizer}
             for fit in fits for name, value in fit.parameters.items()]
     return pd.DataFrame(rows, columns=PARAMETER_COLUMNS)
 
@@ -135,7 +152,8 @@ def fits_from_parameters(parameters: pd.DataFrame) -> dict[str, ModelFit]:
         fits[str(model)] = ModelFit(
             str(model), dict(zip(rows["parameter"], rows["estimate"].astype(float), strict=True)),
             int(rows["customers"].iloc[0]), rows["log_likelihood"].iloc[0],
-            bool(rows["converged"].all()), rows["skipped_reason"].iloc[0])
+            bool(rows["converged"].all()), rows["skipped_reason"].iloc[0],
+            float(rows["penalizer"].iloc[0]))
     return fits
 
 

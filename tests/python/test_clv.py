@@ -173,3 +173,17 @@ def test_the_minimum_sizes_are_edges(tmp_path: Path) -> None:
     assert clv.fit_gamma_gamma(summary(40, clv.MIN_REPEAT_CUSTOMERS - 1)).skipped_reason \
         == clv.TOO_FEW
     assert clv.fit_gamma_gamma(summary(40, clv.MIN_REPEAT_CUSTOMERS)).skipped_reason is None
+
+
+def test_spend_without_heterogeneity_is_fitted_with_a_tiny_penalizer() -> None:
+    # every customer spends (nearly) the same: Gamma-Gamma's maximum lies at q, v ->
+    # infinity, so the unpenalised optimiser cannot converge
+    frequency = 1 + np.arange(400) % 5
+    spend = 50.0 + 0.01 * (np.arange(400) % 3)
+    summary = pd.DataFrame({"customer_id": [f"c{i:03d}" for i in range(400)],
+                            "repeat_purchase_days": frequency, "repeat_mean_spend": spend})
+    fit = clv.fit_gamma_gamma(summary)
+    assert fit.converged and fit.penalizer == clv.ATTEMPTS[-1][0] > 0
+    fitter = clv.gamma_gamma_fitter(fit)
+    expected = fitter.conditional_expected_average_profit(frequency, spend)
+    assert np.allclose(expected, spend, rtol=0.01)

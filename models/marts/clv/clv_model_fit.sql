@@ -17,7 +17,8 @@ final as (
         cast(parameters.customers as bigint) as customers,
         cast(parameters.log_likelihood as double) as log_likelihood,
         cast(parameters.converged as boolean) as converged,
-        cast(parameters.skipped_reason as string) as skipped_reason
+        cast(parameters.skipped_reason as string) as skipped_reason,
+        cast(parameters.penalizer as double) as penalizer
     from parameters
     cross join as_of
 )
