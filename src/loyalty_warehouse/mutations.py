@@ -5,8 +5,9 @@ A mutation is caught when `dbt build` fails (a data test, unit test or contract)
 failing that, when the mutation's pytest checks fail (by default those that recompute the
 marts from raw data; the semantic layer and the dashboard have their own).
 
-The baseline project is built once, whole. A mutant starts from a copy of the baseline's
-database and rebuilds only what the mutation changed and everything downstream of it
+The baseline project is built once, whole. A mutant is applied in the baseline's folder
+(restored after) on a fresh copy of the baseline's database, and rebuilds only what the
+mutation changed and everything downstream of it
 (`dbt build --select state:modified+ --state <baseline>`, full refresh so incremental
 models recompute), with every test and unit test of those nodes; its pytest checks then
 read that database instead of building the project again.
@@ -21,6 +22,8 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -255,13 +258,23 @@ def _env(project: Path) -> dict[str, str]:
             "LOYALTY_TEST_PREBUILT_DB": str(database_of(project))}
 
 
-def start_from(baseline: Path, project: Path, mutation: Mutation) -> list[str]:
-    """Give the mutant the baseline's database; return the dbt arguments that rebuild
-    (and test) only the nodes the mutation changed and their descendants."""
-    database_of(project).parent.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(database_of(baseline), database_of(project))
+def state_selection(state: Path, mutation: Mutation) -> list[str]:
+    """dbt arguments that rebuild (and test) only the nodes the mutation changed and their
+    descendants, compared with the baseline's manifest in `state`."""
     selection = ["state:modified+", *([mutation.rebuild] if mutation.rebuild else [])]
-    return ["--select", *selection, "--state", str(baseline / "target"), "--full-refresh"]
+    return ["--select", *selection, "--state", str(state), "--full-refresh"]
+
+
+@contextmanager
+def mutated(mutation: Mutation, project: Path) -> Iterator[None]:
+    """The mutation applied in place for the duration, the original text restored after."""
+    path = project / mutation.path
+    original = path.read_text()
+    apply(mutation, project)
+    try:
+        yield
+    finally:
+        path.write_text(original)
 
 
 def failing_dbt_nodes(project: Path) -> list[str]:
@@ -278,6 +291,7 @@ def run_suite(project: Path, checks: str = Mutation.checks,
     """Return what failed (the mutation is caught), or None when everything passed."""
     (project / "warehouse").mkdir(exist_ok=True)
     dbt = str(Path(sys.executable).parent / "dbt")
+    (project / "target" / "run_results.json").unlink(missing_ok=True)
     build = subprocess.run([dbt, "build", "--quiet", *(dbt_args or [])], cwd=project,
                            env=_env(project), capture_output=True, text=True, check=False)
     if build.returncode != 0:
@@ -306,16 +320,23 @@ def run(root: Path, names: list[str] | None, report: Path) -> int:
             return 2
         print(f"baseline built and checked in {time.perf_counter() - started:.0f} s",
               flush=True)
+        # each mutant is applied in the baseline's own folder (dbt's partial parsing then
+        # re-reads only the mutated file) on a fresh copy of the baseline's database
+        state = Path(scratch) / "baseline_state"
+        shutil.copytree(baseline / "target", state)
+        pristine = Path(scratch) / "baseline.duckdb"
+        shutil.copyfile(database_of(baseline), pristine)
         for number, mutation in enumerate(chosen, start=1):
             tick = time.perf_counter()
-            project = scratch_copy(root, Path(scratch) / mutation.name)
-            apply(mutation, project)
-            caught_by = run_suite(project, mutation.checks, start_from(baseline, project, mutation))
+            database_of(baseline).with_suffix(".duckdb.wal").unlink(missing_ok=True)
+            shutil.copyfile(pristine, database_of(baseline))
+            with mutated(mutation, baseline):
+                caught_by = run_suite(baseline, mutation.checks,
+                                      state_selection(state, mutation))
             status = "caught" if caught_by else "SURVIVED"
             print(f"[{number}/{len(chosen)}] {mutation.name}: {status} "
                   f"({time.perf_counter() - tick:.0f} s) {caught_by or ''}", flush=True)
             rows.append((mutation, caught_by))
-            shutil.rmtree(project, ignore_errors=True)
     caught = sum(1 for _, by in rows if by)
     lines = ["# Mutation report", "",
              f"{caught} of {len(rows)} mutations caught "
