@@ -209,7 +209,8 @@ MUTATIONS = [
     Mutation("clv_horizon_in_days", "src/loyalty_warehouse/clv.py",
              "HORIZON_WEEKS = 365 / 7", "HORIZON_WEEKS = 365",
              "the 365-day horizon given to BG/NBD in days while its time unit is weeks",
-             "tests/python/test_clv.py", rebuild="int_clv_model_parameters+"),
+             "tests/python/test_clv.py::test_customer_clv_is_recomputed_from_raw_orders_by_"
+             "the_formulas", rebuild="int_clv_model_parameters+"),
     Mutation("dashboard_churn_over_end_base", "src/loyalty_warehouse/dashboard/queries.py",
              "100.0 * churned_customers / nullif(customers_start, 0) as churn_rate",
              "100.0 * churned_customers / nullif(customers_end, 0) as churn_rate",
