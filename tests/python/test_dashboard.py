@@ -28,7 +28,7 @@ ARTIFACTS = ROOT / "artifacts" / "dashboard"
 SECTIONS = ["Trends", "Cohort retention", "Why customers leave", "Support experience and churn",
             "Win-back campaigns", "Customer lifetime value", "RFM segments"]
 
-pytestmark = [pytest.mark.slow, pytest.mark.skipif(
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("dashboard"), pytest.mark.skipif(
     not CHROMIUM.exists(),
     reason="Chromium is not installed (apt-get install -y chromium; .ci/run installs it): "
            "dashboard browser test skipped")]

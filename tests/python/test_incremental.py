@@ -18,7 +18,7 @@ LATE_ORDERS = 15
 CORRECTED_ORDERS = 12
 
 # builds warehouses of its own: left out of `bin/warehouse test --quick`
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("incremental")]
 
 
 def write_batches(folder: Path) -> tuple[Path, dict[str, int]]:

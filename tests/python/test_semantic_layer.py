@@ -16,6 +16,9 @@ MF = str(Path(sys.executable).parent / "mf")
 MONTHLY = ["orders", "net_revenue", "average_order_value", "purchase_frequency", "nps",
            "csat_rate", "churn_rate", "retention_rate", "repeat_purchase_rate"]
 
+# one worker: mf reads target/ at the project root, which these tests write
+pytestmark = pytest.mark.xdist_group("semantic")
+
 
 @pytest.fixture(scope="module")
 def semantic_build(default_build: DbtRun) -> DbtRun:
