@@ -75,14 +75,33 @@
 {#- Rows an incremental run of a customer-level model recomputes: those of customers
     with rows in a batch of `changed_by` (a base model) newer than this model's latest
     load_batch; with open_months also every row from the last stored month on, since
-    as_of_date moves the month-end state of that month (and may add a month). -#}
+    as_of_date moves the month-end state of that month (and may add a month); with the
+    model config revealed_later ({model, key, columns}) also the customers of stored rows
+    whose later events (a ticket's response, resolution) have become known. -#}
 {% macro changed_rows(changed_by, open_months=false) -%}
+    {%- set revealed_later = config.get('revealed_later') -%}
     (customer_id in (
         select customer_id from {{ ref(changed_by) }}
         where load_batch > (select coalesce(max(load_batch), 0) from {{ this }})
     )
     {%- if open_months %}
         or month >= (select least(max(month), {{ month_of(as_of_date()) }}) from {{ this }})
+    {%- endif -%}
+    {%- if revealed_later %}
+        {#- events of a stored row that were after the previous as_of_date (not known
+            then) and are known now: e.g. a ticket's later response or resolution -#}
+        or customer_id in (
+            select stored.customer_id
+            from {{ this }} as stored
+            inner join {{ ref(revealed_later.model) }} as current_rows
+                on stored.{{ revealed_later.key }} = current_rows.{{ revealed_later.key }}
+            where
+                {%- for column in revealed_later.columns %}
+                (stored.{{ column }} is null and current_rows.{{ column }} is not null
+                    and {{ known_on_as_of('current_rows.' ~ column) }})
+                {{- ' or' if not loop.last }}
+                {%- endfor %}
+        )
     {%- endif -%}
     )
 {%- endmacro %}

@@ -5,6 +5,8 @@
     materialized='incremental',
     incremental_strategy='replace_customers',
     changed_by='base_support_tickets',
+    revealed_later={'model': 'stg_support_tickets', 'key': 'ticket_id',
+                    'columns': ['first_response_at', 'resolved_at']},
     on_schema_change='fail'
 ) }}
 

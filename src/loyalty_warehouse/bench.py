@@ -197,8 +197,11 @@ def bench_scale(project: Path, scale: str, root: Path) -> ScaleResult:
     full_db = work / "full" / "loyalty.duckdb"
     print(f"[{scale}] full build (models + tests) of the same files", flush=True)
     build_time, peak = dbt_build(full_db, "build", "--full-refresh")
-    equal = not differences(incremental_db, full_db)
+    differing = differences(incremental_db, full_db)
+    equal = not differing
     print(f"[{scale}] incremental warehouse equals the full build: {equal}", flush=True)
+    for line in differing:
+        print(f"    {line}", flush=True)
     print(f"[{scale}] floor: compiled model SQL in one DuckDB connection", flush=True)
     floor = floor_seconds(project, full_db.parent / "target", work / "floor" / "loyalty.duckdb")
     manifest = json.loads((source / "_manifest.json").read_text())

@@ -56,6 +56,10 @@ MUTATIONS = [
              "{%- if open_months %}", "{%- if open_months and false %}",
              "an incremental run recomputes changed customers only, not the month whose "
              "end state as_of_date moves", "tests/python/test_incremental.py"),
+    Mutation("ticket_response_never_revealed", "macros/incremental.sql",
+             "{%- if revealed_later %}", "{%- if revealed_later and false %}",
+             "an incremental run keeps a ticket unanswered although its response, after the "
+             "previous as_of_date, is known now", "tests/python/test_bench.py"),
     Mutation("touch_of_unknown_campaign_kept", "macros/staging_columns.sql",
              "case when {{ cte }}.{{ column }} is null then 'unknown_value' end",
              "case when false then 'unknown_value' end",

@@ -2,10 +2,13 @@
     materialized='incremental',
     incremental_strategy='replace_customers',
     changed_by='base_support_tickets',
+    revealed_later={'model': 'int_support_tickets', 'key': 'ticket_id',
+                    'columns': ['first_response_at', 'resolved_at']},
     on_schema_change='fail'
 ) }}
 
 -- depends_on: {{ ref('base_support_tickets') }}
+-- depends_on: {{ ref('base_as_of_bounds') }}
 with
 
 tickets as (
