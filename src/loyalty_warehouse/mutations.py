@@ -17,15 +17,19 @@ from __future__ import annotations
 
 import json
 import os
+import queue
 import shutil
 import subprocess
 import sys
 import tempfile
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+
+WORKERS = min(2, os.cpu_count() or 1)
 
 
 @dataclass(frozen=True)
@@ -325,23 +329,39 @@ def run(root: Path, names: list[str] | None, report: Path) -> int:
             return 2
         print(f"baseline built and checked in {time.perf_counter() - started:.0f} s",
               flush=True)
-        # each mutant is applied in the baseline's own folder (dbt's partial parsing then
-        # re-reads only the mutated file) on a fresh copy of the baseline's database
+        # each mutant is applied in a worker's copy of the baseline folder (dbt's partial
+        # parsing then re-reads only the mutated file) on a fresh copy of the baseline's
+        # database; WORKERS mutants run at once (most of a dbt run is one Python thread)
         state = Path(scratch) / "baseline_state"
         shutil.copytree(baseline / "target", state)
         pristine = Path(scratch) / "baseline.duckdb"
         shutil.copyfile(database_of(baseline), pristine)
-        for number, mutation in enumerate(chosen, start=1):
-            tick = time.perf_counter()
-            database_of(baseline).with_suffix(".duckdb.wal").unlink(missing_ok=True)
-            shutil.copyfile(pristine, database_of(baseline))
-            with mutated(mutation, baseline):
-                caught_by = run_suite(baseline, mutation.checks,
-                                      state_selection(state, mutation))
-            status = "caught" if caught_by else "SURVIVED"
-            print(f"[{number}/{len(chosen)}] {mutation.name}: {status} "
-                  f"({time.perf_counter() - tick:.0f} s) {caught_by or ''}", flush=True)
-            rows.append((mutation, caught_by))
+        folders: queue.Queue[Path] = queue.Queue()
+        folders.put(baseline)
+        for worker in range(1, WORKERS):
+            folders.put(Path(shutil.copytree(baseline, Path(scratch) / f"worker{worker}")))
+
+        def check(mutation: Mutation) -> tuple[str | None, float]:
+            folder = folders.get()
+            try:
+                tick = time.perf_counter()
+                database_of(folder).with_suffix(".duckdb.wal").unlink(missing_ok=True)
+                shutil.copyfile(pristine, database_of(folder))
+                with mutated(mutation, folder):
+                    caught = run_suite(folder, mutation.checks, state_selection(state, mutation))
+                return caught, time.perf_counter() - tick
+            finally:
+                folders.put(folder)
+
+        with ThreadPoolExecutor(max_workers=WORKERS) as pool:
+            futures = [pool.submit(check, mutation) for mutation in chosen]
+            for number, (mutation, future) in enumerate(zip(chosen, futures, strict=True),
+                                                        start=1):
+                caught_by, seconds = future.result()
+                status = "caught" if caught_by else "SURVIVED"
+                print(f"[{number}/{len(chosen)}] {mutation.name}: {status} ({seconds:.0f} s) "
+                      f"{caught_by or ''}", flush=True)
+                rows.append((mutation, caught_by))
     caught = sum(1 for _, by in rows if by)
     lines = ["# Mutation report", "",
              f"{caught} of {len(rows)} mutations caught "
