@@ -101,14 +101,7 @@ def test_killed_build_leaves_served_data_and_next_build_succeeds(
         published: Path, folders: dict[str, Path], tmp_path: Path) -> None:
     warehouse = copy_warehouse(published, tmp_path)
     before = orders_served(warehouse)
-    command, env = build_command(warehouse, folders["b"])
-    process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
-                               stderr=subprocess.DEVNULL, start_new_session=True)
-    candidate = warehouse / "candidate" / "loyalty.duckdb"
-    deadline = time.monotonic() + 120
-    while not (candidate.exists() and candidate.stat().st_size > 1_000_000):
-        assert time.monotonic() < deadline, "the build never started writing"
-        time.sleep(0.2)
+    process = start_build_and_wait_for_dbt(warehouse, folders["b"])
     os.killpg(process.pid, signal.SIGKILL)
     process.wait()
     assert orders_served(warehouse) == before
