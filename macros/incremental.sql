@@ -28,10 +28,10 @@
         select {{ stored | join(', ') }} from new_rows
         union all
         select {{ stored | join(', ') }} from {{ this }}
-        where {{ key }} in (
-            select {{ key }} from new_rows
+        where {{ same_key(key) }} in (
+            select {{ same_key(key) }} from new_rows
             union all
-            select {{ key }} from {{ this }}
+            select {{ same_key(key) }} from {{ this }}
             where
                 quarantine_reason in ('future_timestamp', 'unknown_customer')
                 {%- if has_customer %}

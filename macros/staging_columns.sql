@@ -39,12 +39,15 @@
 
 
 {#- One value per distinct raw row: equal fingerprints are exact duplicates. Values are
-    compared trimmed: a copy that differs only by surrounding blanks is the same row (an
-    exact duplicate, one kept), not a conflict that would quarantine both. -#}
-{% macro raw_fingerprint(table) -%}
+    compared trimmed, and the key without case (see same_key): a copy that differs only by
+    surrounding blanks or the key's case is the same row (an exact duplicate, one kept),
+    not a conflict that would quarantine both. -#}
+{% macro raw_fingerprint(table, key=none) -%}
     {%- set parts = [] -%}
     {%- for column in var('raw_contract')[table].required + var('raw_contract')[table].optional -%}
-        {%- do parts.append("coalesce(trim(raw__" ~ column ~ "), '<null>')") -%}
+        {%- set text = "trim(raw__" ~ column ~ ")" -%}
+        {%- if column == key %}{% set text = same_key(text) %}{% endif -%}
+        {%- do parts.append("coalesce(" ~ text ~ ", '<null>')") -%}
         {%- if not loop.last %}{% do parts.append("'|'") %}{% endif -%}
     {%- endfor -%}
     {{ dbt.hash(dbt.concat(parts)) }}
@@ -115,6 +118,15 @@
 {%- endmacro %}
 
 
+{#- Keys are compared without case: 'C001' and 'c001' in one feed are one key spelled two
+    ways (a phantom second customer otherwise), so the two rows are duplicates of each
+    other. References stay exact: an order naming 'c001' when the customer is 'C001' is
+    unknown_customer, quarantined rather than guessed. -#}
+{% macro same_key(key) -%}
+    lower({{ key }})
+{%- endmacro %}
+
+
 {#- Duplicate keys among rows that passed every other check. Files are batches: a sound
     row in a later file (by name) corrects the key, and the earlier versions are
     superseded. Within the latest file, identical rows keep one copy (the rest are
@@ -125,13 +137,14 @@
     case
         when {{ problem }} is not null then null
         when {{ source_file }} < max({{ source_file }}) over (
-            partition by {{ key }}, {{ problem }} is null
+            partition by {{ same_key(key) }}, {{ problem }} is null
         ) then 'superseded'
-        when min({{ fingerprint }}) over (partition by {{ key }}, {{ problem }} is null, {{ source_file }})
-            <> max({{ fingerprint }}) over (partition by {{ key }}, {{ problem }} is null, {{ source_file }})
+        when min({{ fingerprint }}) over (partition by {{ same_key(key) }}, {{ problem }} is null, {{ source_file }})
+            <> max({{ fingerprint }}) over (partition by {{ same_key(key) }}, {{ problem }} is null, {{ source_file }})
             then 'conflicting_duplicate'
         when row_number() over (
-            partition by {{ key }}, {{ problem }} is null, {{ source_file }} order by {{ fingerprint }}
+            partition by {{ same_key(key) }}, {{ problem }} is null, {{ source_file }}
+            order by {{ fingerprint }}, {{ key }}
         ) > 1 then 'duplicate_key'
     end
 {%- endmacro %}
@@ -198,10 +211,10 @@
     with
 
     duplicated_keys as (
-        select {{ key }} as duplicated_key
+        select {{ same_key(key) }} as duplicated_key
         from checked
         where row_problem is null
-        group by {{ key }}
+        group by {{ same_key(key) }}
         having count(*) > 1
     ),
 
@@ -210,7 +223,7 @@
             checked.*,
             duplicated_keys.duplicated_key is not null as has_duplicated_key
         from checked
-        left join duplicated_keys on checked.{{ key }} = duplicated_keys.duplicated_key
+        left join duplicated_keys on {{ same_key('checked.' ~ key) }} = duplicated_keys.duplicated_key
     ),
 
     with_duplicate_problem as (
@@ -222,7 +235,7 @@
         union all
         select
             flagged.*,
-            {{ duplicate_problem('flagged.' ~ key, raw_fingerprint(table), 'flagged.row_problem',
+            {{ duplicate_problem('flagged.' ~ key, raw_fingerprint(table, key), 'flagged.row_problem',
                                  'flagged.source_file') }}
                 as duplicate_reason
         from flagged

@@ -96,20 +96,38 @@ def test_text_markers_are_missing_values_not_values(
 def test_a_copy_with_blanks_around_values_is_an_exact_duplicate(
         csv_folder: Path, staging_build: Callable[..., DbtRun]) -> None:
     customers = read(csv_folder, "customers")
-    copy = customers.iloc[[0]].copy()
-    copy["customer_id"] = " " + copy["customer_id"]
-    write(pd.concat([customers, copy]), csv_folder, "customers")
+    blank_copy = customers.iloc[[0]].copy()
+    blank_copy["customer_id"] = " " + blank_copy["customer_id"]
+    # a copy whose key differs only in case is the same customer, not a phantom second one
+    case_copy = customers.iloc[[1]].copy()
+    case_copy["customer_id"] = case_copy["customer_id"].str.lower()
+    # another case with different content: which spelling is right is unknown, both held back
+    case_conflict = customers.iloc[[2]].copy()
+    case_conflict["customer_id"] = case_conflict["customer_id"].str.lower()
+    case_conflict["country"] = "ZZ"
+    orders = read(csv_folder, "orders")
+    lower_reference = orders.index[orders["customer_id"] == customers.loc[3, "customer_id"]][0]
+    orders.loc[lower_reference, "customer_id"] = orders.loc[lower_reference, "customer_id"].lower()
+    write(pd.concat([customers, blank_copy, case_copy, case_conflict]), csv_folder, "customers")
+    write(orders, csv_folder, "orders")
     run = staging_build(csv_folder)
     assert run.returncode == 0, run.output[-3000:]
-    key = customers.loc[0, "customer_id"]
-    assert run.scalar(
-        f"select count(*) from staging.stg_customers where customer_id = '{key}'") == 1
-    assert run.query("select quarantine_reason from staging.stg_customers__quarantine") \
-        == [("duplicate_key",)]
-    orders = read(csv_folder, "orders")
-    theirs = int((orders["customer_id"] == key).sum())
-    assert run.scalar(f"select count(*) from staging.stg_orders where customer_id = '{key}'") \
-        == theirs
+    kept = customers.loc[0:1, "customer_id"].tolist()
+    assert run.query(f"select customer_id from staging.stg_customers where lower(customer_id) "
+                     f"in ({', '.join(repr(k.lower()) for k in kept)}) order by 1") \
+        == [(key,) for key in kept]
+    conflict = customers.loc[2, "customer_id"]
+    assert sorted(run.query("select customer_id, quarantine_reason "
+                            "from staging.stg_customers__quarantine")) == sorted([
+        (" " + kept[0], "duplicate_key"), (kept[1].lower(), "duplicate_key"),
+        (conflict, "conflicting_duplicate"), (conflict.lower(), "conflicting_duplicate")])
+    for key in kept:
+        theirs = int((orders["customer_id"] == key).sum())
+        assert run.scalar(
+            f"select count(*) from staging.stg_orders where customer_id = '{key}'") == theirs
+    # a reference in another case is not guessed: quarantined as unknown_customer
+    assert reasons(run, "orders", "order_id", [orders.loc[lower_reference, "order_id"]]) \
+        == {orders.loc[lower_reference, "order_id"]: "unknown_customer"}
 
 
 def test_a_renamed_optional_column_stops_the_build(
