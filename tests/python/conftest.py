@@ -87,3 +87,15 @@ def staging_build(tmp_path: Path) -> Callable[..., DbtRun]:
         return run_dbt(["build", "--select", "staging"], tmp_path / "w.duckdb", data_dir,
                        dbt_vars)
     return build
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """The figures each recomputation compared (recorded with record_property)."""
+    lines = [value for report in terminalreporter.stats.get("passed", [])
+             for name, value in report.user_properties if name == "figures_compared"]
+    if lines:
+        terminalreporter.section("figures recomputed from raw data and compared")
+        for line in sorted(lines):
+            terminalreporter.line(line)
+        total = sum(int(line.rsplit(": ", 1)[1]) for line in lines)
+        terminalreporter.line(f"total: {total} figures in {len(lines)} marts")

@@ -158,7 +158,7 @@ final as (
         loyalty.joined_at as loyalty_joined_at,
         loyalty.loyalty_tier,
         cast(loyalty.points_balance as bigint) as loyalty_points_balance,
-        cast(classified.orders_last_365_days as bigint) as orders_last_365_days,
+        cast(coalesce(classified.orders_last_365_days, 0) as bigint) as orders_last_365_days,
         cast(segment_churn.annual_churn_rate as double) as segment_annual_churn_rate,
         cast(
             coalesce(classified.average_order_value, 0)

@@ -111,37 +111,42 @@ customer_month_counts as (
     select * from survey_counts
 ),
 
-final as (
+segmented as (
     select
-        counts.month,
+        counts.*,
         segments.country,
         segments.acquisition_channel,
         coalesce(segments.loyalty_joined_date <= months.period_end_date, false)
-            as is_loyalty_member,
-        cast(sum(counts.customers_start) as bigint) as customers_start,
-        cast(sum(counts.new_customers) as bigint) as new_customers,
-        cast(sum(counts.reactivated_customers) as bigint) as reactivated_customers,
-        cast(sum(counts.churned_customers) as bigint) as churned_customers,
-        cast(sum(counts.customers_end) as bigint) as customers_end,
-        cast(sum(counts.customers_with_purchase) as bigint) as customers_with_purchase,
-        cast(sum(counts.customers_with_repeat_purchase) as bigint) as customers_with_repeat_purchase,
-        cast(sum(counts.orders) as bigint) as orders,
-        cast(sum(counts.net_revenue) as decimal(18, 2)) as net_revenue,
-        cast(sum(counts.purchasing_customers) as bigint) as purchasing_customers,
-        cast(sum(counts.nps_responses) as bigint) as nps_responses,
-        cast(sum(counts.promoters) as bigint) as promoters,
-        cast(sum(counts.passives) as bigint) as passives,
-        cast(sum(counts.detractors) as bigint) as detractors,
-        cast(sum(counts.csat_responses) as bigint) as csat_responses,
-        cast(sum(counts.satisfied_responses) as bigint) as satisfied_responses
+            as is_loyalty_member
     from customer_month_counts as counts
     inner join months on counts.month = months.month
     inner join segments on counts.customer_id = segments.customer_id
-    group by
-        counts.month,
-        segments.country,
-        segments.acquisition_channel,
-        coalesce(segments.loyalty_joined_date <= months.period_end_date, false)
+),
+
+final as (
+    select
+        month,
+        country,
+        acquisition_channel,
+        is_loyalty_member,
+        cast(sum(customers_start) as bigint) as customers_start,
+        cast(sum(new_customers) as bigint) as new_customers,
+        cast(sum(reactivated_customers) as bigint) as reactivated_customers,
+        cast(sum(churned_customers) as bigint) as churned_customers,
+        cast(sum(customers_end) as bigint) as customers_end,
+        cast(sum(customers_with_purchase) as bigint) as customers_with_purchase,
+        cast(sum(customers_with_repeat_purchase) as bigint) as customers_with_repeat_purchase,
+        cast(sum(orders) as bigint) as orders,
+        cast(sum(net_revenue) as decimal(18, 2)) as net_revenue,
+        cast(sum(purchasing_customers) as bigint) as purchasing_customers,
+        cast(sum(nps_responses) as bigint) as nps_responses,
+        cast(sum(promoters) as bigint) as promoters,
+        cast(sum(passives) as bigint) as passives,
+        cast(sum(detractors) as bigint) as detractors,
+        cast(sum(csat_responses) as bigint) as csat_responses,
+        cast(sum(satisfied_responses) as bigint) as satisfied_responses
+    from segmented
+    group by month, country, acquisition_channel, is_loyalty_member
 )
 
 select * from final
