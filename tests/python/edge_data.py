@@ -56,6 +56,7 @@ def plant_edges(folder: Path) -> pd.Timestamp:
     # single-order customers: last (and first) order k days before as_of_date
     singles = [c for c in per_customer[per_customer == 1].index
                if (orders["customer_id"] == c).sum() == 1]
+    # new (30), at_risk (W/2), churned (W), the health recency bands (30, 90, 180, 365)
     recency = [29, 30, 31, 89, 90, 91, 179, 180, 181, 364, 365, 366]
     for customer, days in zip(singles, recency, strict=False):
         orders.loc[orders["customer_id"] == customer, "ordered_at"] = stamp(noon - days * DAY)
@@ -68,6 +69,16 @@ def plant_edges(folder: Path) -> pd.Timestamp:
         first = noon - 400 * DAY
         orders.loc[rows[0], "ordered_at"] = stamp(first)
         orders.loc[rows[1], "ordered_at"] = stamp(first + gap * DAY + 3 * HOUR)
+
+    # three-order customers who churned about a year before as_of_date (a day either side)
+    # and are back now: the base of their RFM segment's annual churn rate
+    triples = [c for c in per_customer[per_customer == 3].index
+               if (orders["customer_id"] == c).sum() == 3]
+    for customer, days in zip(triples, [365 + W - 1, 365 + W, 365 + W + 1], strict=False):
+        rows = orders.index[orders["customer_id"] == customer]
+        for row, at in zip(rows, [noon - days * DAY, noon - 20 * DAY, noon - 5 * DAY],
+                           strict=True):
+            orders.loc[row, "ordered_at"] = stamp(at)
 
     orders = plant_win_back_returns(folder, orders, as_of)
     write(orders, folder, "orders")
@@ -144,7 +155,8 @@ def plant_win_back_returns(folder: Path, orders: pd.DataFrame,
 
 def plant_exit_answers(folder: Path, orders: pd.DataFrame, as_of: pd.Timestamp) -> None:
     """Exit answers on the day of the customer's last purchase (before it: not a reason
-    for the churn that follows) and on the next day (a reason)."""
+    for the churn that follows) and on the next day (a reason); and a second, later answer
+    with another reason (the latest one is the churn's reason)."""
     responses = read(folder, "survey_responses")
     ordered_at = utc(orders["ordered_at"])
     completed = orders[(orders["status"] == "completed") & (ordered_at.dt.normalize() <= as_of)]
@@ -158,4 +170,18 @@ def plant_exit_answers(folder: Path, orders: pd.DataFrame, as_of: pd.Timestamp) 
         day = last[customer].normalize()
         at = day + 23 * HOUR + 59 * 60 * SECOND if number % 2 == 0 else day + DAY
         responses.loc[row, "responded_at"] = stamp(at)
-    write(responses, folder, "survey_responses")
+    later = []
+    for number, row in enumerate(exits[8:14]):
+        customer = responses.loc[row, "customer_id"]
+        if customer not in last.index:
+            continue
+        first, second = responses.loc[row].copy(), responses.loc[row].copy()
+        first["responded_at"] = stamp(last[customer].normalize() + 2 * DAY)
+        first["reason_code"] = "competitor_price"
+        second["response_id"] = f"REDGE{number:04d}"
+        second["responded_at"] = stamp(last[customer].normalize() + 5 * DAY)
+        second["reason_code"] = "low_quality"
+        responses.loc[row] = first
+        later.append(second)
+    write(pd.concat([responses, pd.DataFrame(later)], ignore_index=True), folder,
+          "survey_responses")
