@@ -106,6 +106,22 @@ def _dashboard(args: argparse.Namespace) -> int:
     return 0  # not reached
 
 
+def _docs(args: argparse.Namespace) -> int:
+    from .docs import DocsError, generate_docs, serve_docs
+
+    out = Path(args.out).resolve()
+    try:
+        page = generate_docs(Path(args.database).resolve(), out)
+    except DocsError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    print(f"docs of {args.database}: {page} (one file, open it in a browser)")
+    if args.serve:
+        print(f"serving {out} on http://localhost:{args.port}")
+        serve_docs(out, args.port)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="loyalty", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -173,6 +189,14 @@ def build_parser() -> argparse.ArgumentParser:
         Path(os.environ.get("LOYALTY_WAREHOUSE_DIR", "warehouse")) / "loyalty.duckdb"))
     dash.add_argument("--port", type=int, default=8501)
     dash.set_defaults(func=_dashboard)
+
+    docs = sub.add_parser("docs", help="dbt docs of the served warehouse (catalog included)")
+    docs.add_argument("--database", default=str(
+        Path(os.environ.get("LOYALTY_WAREHOUSE_DIR", "warehouse")) / "loyalty.duckdb"))
+    docs.add_argument("--out", default="artifacts/dbt_docs")
+    docs.add_argument("--serve", action="store_true", help="then serve them (dbt docs serve)")
+    docs.add_argument("--port", type=int, default=8080)
+    docs.set_defaults(func=_docs)
     return parser
 
 

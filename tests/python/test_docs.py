@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
+from pathlib import Path
+
+from loyalty_warehouse.cli import main as loyalty_main
 
 from .conftest import ROOT, DbtRun, run_dbt
 
@@ -33,3 +37,30 @@ def test_dashboard_exposure_lists_the_marts_it_queries(default_build: DbtRun) ->
     declared = {node.split(".")[-1] for node in exposure["depends_on"]["nodes"]}
     queries = (ROOT / "src" / "loyalty_warehouse" / "dashboard" / "queries.py").read_text()
     assert declared == set(re.findall(r"\bmain\.(\w+)", queries))
+
+
+def test_docs_command_describes_the_served_file_not_the_dev_database(
+        default_build: DbtRun, tmp_path: Path, capsys: object) -> None:
+    """`bin/warehouse docs`: the catalog holds every public mart of the served file, with
+    the columns BI users see, and one self-contained page to share."""
+    served = tmp_path / "served" / "loyalty.duckdb"
+    served.parent.mkdir()
+    shutil.copyfile(default_build.database, served)
+    out = tmp_path / "docs"
+    assert loyalty_main(["docs", "--database", str(served), "--out", str(out)]) == 0
+    catalog = json.loads((out / "catalog.json").read_text())
+    manifest = json.loads((out / "manifest.json").read_text())
+    public = [node_id for node_id, node in manifest["nodes"].items()
+              if node["resource_type"] == "model" and node["path"].startswith("marts/")]
+    assert len(public) >= 13
+    for node_id in public:
+        assert catalog["nodes"][node_id]["metadata"]["schema"] == "main", node_id
+        assert catalog["nodes"][node_id]["columns"], node_id
+    assert "dim_customers" in (out / "static_index.html").read_text()
+
+
+def test_docs_command_without_a_served_warehouse_says_what_to_do(
+        tmp_path: Path, capsys: object) -> None:
+    assert loyalty_main(["docs", "--database", str(tmp_path / "loyalty.duckdb"),
+                         "--out", str(tmp_path / "docs")]) == 1
+    assert "run `bin/warehouse build` first" in capsys.readouterr().err  # type: ignore[attr-defined]

@@ -89,3 +89,26 @@ def test_win_back_rate_equals_campaign_effectiveness(semantic_build: DbtRun,
     assert len(metrics) == len(mart) > 0
     for campaign, rate, holdout_rate in metrics.itertuples(index=False):
         assert same(rate, mart[campaign][0]) and same(holdout_rate, mart[campaign][1]), campaign
+
+
+def test_bin_warehouse_mf_parses_once_per_served_version(semantic_build: DbtRun,
+                                                        tmp_path: Path) -> None:
+    served = tmp_path / "loyalty.duckdb"
+    served.write_bytes(semantic_build.database.read_bytes())
+    env = {**dbt_env(served), "LOYALTY_WAREHOUSE_DIR": str(tmp_path)}
+
+    def mf_list() -> str:
+        done = subprocess.run([str(ROOT / "bin" / "warehouse"), "mf", "list", "metrics"],
+                              cwd=ROOT, env=env, capture_output=True, text=True, check=False)
+        assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+        assert "nps" in done.stdout
+        return done.stderr
+
+    (ROOT / "target" / ".mf-parsed").unlink(missing_ok=True)
+    assert "parsing the project" in mf_list()
+    assert "parsing the project" not in mf_list()
+    # a newly published version (another file under the same name) is parsed again
+    replacement = tmp_path / "next.duckdb"
+    replacement.write_bytes(served.read_bytes())
+    replacement.replace(served)
+    assert "parsing the project" in mf_list()
