@@ -176,7 +176,7 @@ def rfm_segments(con: duckdb.DuckDBPyConnection, filters: Filters) -> pd.DataFra
         from main.dim_customers
         where {where} and rfm_segment is not null
         group by rfm_segment
-        order by net_revenue desc
+        order by customers desc, rfm_segment
     """, params)
 
 
@@ -222,9 +222,87 @@ def clv_distribution(con: duckdb.DuckDBPyConnection, filters: Filters) -> pd.Dat
 
 
 def customer_card(con: duckdb.DuckDBPyConnection, customer_id: str) -> dict[str, object] | None:
-    frame = _frame(con, "select * from main.dim_customers where customer_id = ?",
+    """One customer by id, in any case (keys are unique without case, SPEC 3.7)."""
+    frame = _frame(con, "select * from main.dim_customers where lower(customer_id) = lower(?)",
                    [customer_id.strip()])
     return None if frame.empty else frame.iloc[0].to_dict()
+
+
+def currency(con: duckdb.DuckDBPyConnection) -> str:
+    """The data set's one currency (SPEC 3.2)."""
+    row = con.execute("select min(currency) from main.fct_orders").fetchone()
+    return row[0] if row and row[0] else ""
+
+
+def as_of_date(con: duckdb.DuckDBPyConnection) -> date:
+    row = con.execute("select max(period_end_date) from main.loyalty_metrics_monthly").fetchone()
+    return row[0]
+
+
+def exit_answer_lag_days(con: duckdb.DuckDBPyConnection) -> float | None:
+    """How late exit answers come: the 90th percentile of days from a customer's churn
+    date to their exit answer. Churn months closer to as_of_date than this are still
+    collecting reasons."""
+    row = con.execute("""
+        select quantile_cont(date_diff('day', customers.churned_at,
+                                       cast(answers.responded_at as date)), 0.9)
+        from main.fct_survey_responses as answers
+        inner join main.dim_customers as customers on answers.customer_id = customers.customer_id
+        where answers.survey_type = 'exit' and customers.churned_at is not null
+            and cast(answers.responded_at as date) >= customers.churned_at - interval 365 day
+    """).fetchone()
+    return None if row is None or row[0] is None else float(row[0])
+
+
+DRILL_COLUMNS = """customers.customer_id, customers.country, customers.acquisition_channel,
+    customers.lifecycle_status, customers.orders_count,
+    cast(customers.net_revenue as double) as net_revenue, customers.last_order_at,
+    customers.rfm_segment, customers.last_exit_reason, customers.churned_at"""
+
+
+def customers_of_cohort_cell(con: duckdb.DuckDBPyConnection, filters: Filters,
+                             cohort_month: date, months_since_first_order: int) -> pd.DataFrame:
+    """The customers behind a cohort cell: of the cohort, those with a completed order in
+    its month `months_since_first_order`."""
+    where, params = filters.segment_sql("customers.")
+    return _frame(con, f"""
+        select {DRILL_COLUMNS}
+        from main.dim_customers as customers
+        where {where} and customers.cohort_month = ?
+            and exists (
+                select 1 from main.fct_orders as orders
+                where orders.customer_id = customers.customer_id and orders.is_purchase
+                    and orders.order_month = customers.cohort_month + to_months(?))
+        order by customers.customer_id
+    """, [*params, cohort_month, months_since_first_order])
+
+
+def customers_of_segment(con: duckdb.DuckDBPyConnection, filters: Filters,
+                         segment: str) -> pd.DataFrame:
+    where, params = filters.segment_sql("customers.")
+    return _frame(con, f"""
+        select {DRILL_COLUMNS}
+        from main.dim_customers as customers
+        where {where} and customers.rfm_segment = ?
+        order by customers.net_revenue desc, customers.customer_id
+    """, [*params, segment])
+
+
+def customers_of_reason(con: duckdb.DuckDBPyConnection, filters: Filters,
+                        reason_group: str) -> pd.DataFrame:
+    """Customers whose latest churn falls in the period and whose last exit answer is of
+    the reason group."""
+    where, params = filters.segment_sql("customers.")
+    return _frame(con, f"""
+        select {DRILL_COLUMNS}
+        from main.dim_customers as customers
+        inner join main.churn_reasons_monthly as reasons
+            on customers.last_exit_reason = reasons.reason_code
+            and date_trunc('month', customers.churned_at) = reasons.month
+        where {where} and reasons.reason_group = ?
+            and reasons.month between ? and ?
+        order by customers.churned_at, customers.customer_id
+    """, [*params, reason_group, filters.start_month, filters.end_month])
 
 
 def definitions(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
