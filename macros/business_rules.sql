@@ -86,3 +86,11 @@
         when {{ probability }} is not null then 'likely_lost'
     end
 {%- endmacro %}
+
+
+{#- The key of a customer segment (country and acquisition channel, 'unknown' when
+    missing): the entity every semantic model shares, so all metrics group by the same
+    customer attributes. -#}
+{% macro customer_segment_key(country, acquisition_channel) -%}
+    coalesce({{ country }}, 'unknown') || '|' || coalesce({{ acquisition_channel }}, 'unknown')
+{%- endmacro %}

@@ -79,6 +79,36 @@ def test_nps_by_country_is_computed_from_counts(semantic_build: DbtRun, tmp_path
         {country: round(value, 9) for country, value in expected.items()})
 
 
+def test_every_monthly_metric_groups_by_the_same_customer_attributes(
+        semantic_build: DbtRun, tmp_path: Path) -> None:
+    """NPS (survey answers), retention and churn (the active base) and revenue (orders) in
+    one query by customer_segment__country and __acquisition_channel, each equal to the
+    segment mart's counts."""
+    metrics = mf_query(semantic_build, tmp_path,
+                       ["nps", "retention_rate", "churn_rate", "net_revenue"],
+                       "metric_time__month,customer_segment__country,"
+                       "customer_segment__acquisition_channel",
+                       "--start-time", "2026-01-01", "--end-time", "2026-06-30")
+    expected = {(str(row[0]), row[1], row[2]): row[3:] for row in semantic_build.query("""
+        select month, country, acquisition_channel,
+            100.0 * (sum(promoters) - sum(detractors)) / nullif(sum(nps_responses), 0),
+            100.0 * (sum(customers_start) - sum(churned_customers))
+                / nullif(sum(customers_start), 0),
+            100.0 * sum(churned_customers) / nullif(sum(customers_start), 0),
+            sum(net_revenue)
+        from main.loyalty_segments_monthly where month between '2026-01-01' and '2026-06-01'
+        group by all""")}
+    got = {(row[0][:10], row[1], row[2]): row[3:] for row in metrics[[
+        "metric_time__month", "customer_segment__country",
+        "customer_segment__acquisition_channel", "nps", "retention_rate", "churn_rate",
+        "net_revenue"]].itertuples(index=False)}
+    assert len(got) >= 20
+    compared = [(key, i, value, expected[key][i]) for key, values in got.items()
+                for i, value in enumerate(values)]
+    assert all(same(value, mart) for _, _, value, mart in compared), \
+        [c for c in compared if not same(c[2], c[3])][:10]
+
+
 def test_win_back_rate_equals_campaign_effectiveness(semantic_build: DbtRun,
                                                       tmp_path: Path) -> None:
     metrics = mf_query(semantic_build, tmp_path, ["win_back_rate", "holdout_win_back_rate"],
