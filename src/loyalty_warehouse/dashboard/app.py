@@ -83,8 +83,14 @@ def show_table(data: pd.DataFrame, index: str, name: str, decimals: int = 1,
     target.markdown(f'<div class="table-scroll"><table class="loyalty-table" '
                     f'aria-label="{escape(name.replace("_", " "))}"><thead><tr>{head}</tr>'
                     f"</thead><tbody>{body}</tbody></table></div>", unsafe_allow_html=True)
-    target.download_button(f"Download {name} (CSV)", data.to_csv(index=False).encode(),
-                           file_name=f"{name}.csv", mime="text/csv", key=f"csv-{name}")
+    csv_button(target, f"Download {name} (CSV)", data, f"{name}.csv", f"csv-{name}")
+
+
+def csv_button(target: object, title: str, data: pd.DataFrame, file_name: str,
+               key: str) -> None:
+    """The rows as CSV, written only when someone asks for them (not on every rerun)."""
+    target.download_button(title, lambda: data.to_csv(index=False).encode(),
+                           file_name=file_name, mime="text/csv", key=key, on_click="ignore")
 
 
 def not_filtered_badge() -> None:
@@ -211,7 +217,7 @@ def trends(monthly: pd.DataFrame, filters: q.Filters, docs: dict[str, str]) -> N
         tooltip_month, alt.Tooltip("nps:Q", title="NPS", format=".1f"),
         alt.Tooltip("nps_margin_of_error:Q", title="± (95%)", format=".1f")])
     left.altair_chart(accessible(band + line, "NPS by month with its 95% band"),
-                      use_container_width=True)
+                      width="stretch")
     left.caption("NPS by month with its 95% band. " + docs.get("loyalty_metrics_monthly.nps", ""))
     for target, column, title, colour in (
             (middle, "retention_rate", "Retention", "#1f77b4"),
@@ -222,7 +228,7 @@ def trends(monthly: pd.DataFrame, filters: q.Filters, docs: dict[str, str]) -> N
             tooltip=[tooltip_month, alt.Tooltip(f"{column}:Q", title=f"{title} (%)",
                                                 format=".2f")])
         target.altair_chart(accessible(chart, f"{title} rate by month, percent"),
-                            use_container_width=True)
+                            width="stretch")
         target.caption(f"{title} by month (own axis). "
                        + docs.get(f"loyalty_metrics_monthly.{column}", ""))
 
@@ -232,7 +238,7 @@ def cohort_heatmap(filters: q.Filters, docs: dict[str, str]) -> None:
     if data is None:
         return
     data["cohort"] = pd.to_datetime(data["cohort_month"]).dt.strftime("%Y-%m")
-    st.altair_chart(cohort_chart(data), use_container_width=True)
+    st.altair_chart(cohort_chart(data), width="stretch")
     month_one = data[data["months_since_first_order"] == 1]
     first = month_one.iloc[0] if not month_one.empty else data.iloc[0]
     st.caption(f"Cohort {first['cohort']}: {int(first['cohort_size']):,} customers, month "
@@ -253,8 +259,8 @@ def churn_reasons(filters: q.Filters, docs: dict[str, str]) -> None:
     shares, rates = reason_shares(data, lag, as_of)
     left, right = st.columns([3, 2])
     shares_chart, rate_chart = reason_charts(shares, rates)
-    left.altair_chart(shares_chart, use_container_width=True)
-    right.altair_chart(rate_chart, use_container_width=True)
+    left.altair_chart(shares_chart, width="stretch")
+    right.altair_chart(rate_chart, width="stretch")
     arriving = rates.loc[rates["still_arriving"], "month"]
     if not arriving.empty:
         st.caption(f"Still collecting exit answers (hatched, paler): churn months "
@@ -303,7 +309,7 @@ def support(docs: dict[str, str]) -> None:
                  alt.Tooltip("churn_rate:Q", title="Churn (%)", format=".1f"),
                  alt.Tooltip("detractor_rate:Q", title="Detractors (%)", format=".1f")])
     st.altair_chart(accessible(chart, "Churn rate by speed of the first support response"),
-                    use_container_width=True)
+                    width="stretch")
     show_table(data, "first_response_bucket", "support_experience_churn")
     st.caption("Whole history up to as_of_date. " + docs.get("support_experience_churn", ""))
 
@@ -327,7 +333,7 @@ def win_back(filters: q.Filters, docs: dict[str, str]) -> None:
                  alt.Tooltip("group:N", title="Group"),
                  alt.Tooltip("return_rate:Q", title="Returned (%)", format=".1f")])
     st.altair_chart(accessible(chart, "Share returning per win-back campaign, contacted vs "
-                                      "holdout"), use_container_width=True)
+                                      "holdout"), width="stretch")
     show_table(data, "campaign_id", "campaign_effectiveness")
     st.caption("Campaigns starting in the period. "
                + docs.get("campaign_effectiveness.uplift_points", ""))
@@ -352,7 +358,7 @@ def lifetime_value(filters: q.Filters, docs: dict[str, str]) -> None:
         tooltip=[alt.Tooltip(f"{axis}:N"), alt.Tooltip("customers:Q", title="Customers",
                                                        format=",")])
     left.altair_chart(accessible(chart, "Customers by predicted 365-day CLV"),
-                      use_container_width=True)
+                      width="stretch")
     show_table(bands, "alive_band", "clv_by_alive_band", decimals=2, target=right)
     st.caption("BG/NBD and Gamma-Gamma fitted as of the data's as_of_date (country, channel "
                "and current membership filters apply). "
@@ -372,12 +378,13 @@ def rfm(filters: q.Filters, docs: dict[str, str]) -> None:
                  alt.Tooltip("customers:Q", title="Customers", format=","),
                  alt.Tooltip("net_revenue:Q", title="Net revenue", format=",.2f")])
     left.altair_chart(accessible(chart.properties(height=28 * max(len(data), 1)),
-                                 "Customers per RFM segment"), use_container_width=True)
+                                 "Customers per RFM segment"), width="stretch")
     show_table(data, "rfm_segment", "rfm_segments", decimals=2, target=right)
     st.caption("Customers and lifetime net revenue per segment (country, channel and current "
                "membership filters apply). " + docs.get("dim_customers.rfm_segment", ""))
 
 
+DRILL_ROWS_SHOWN = 1000
 DRILL_KINDS = {"cohort": "Cohort cell", "segment": "RFM segment", "reason": "Exit reason group"}
 
 
@@ -424,8 +431,11 @@ def drill_down(filters: q.Filters) -> None:
     st.query_params["drill"] = f"{kind}:{choice}"
     st.write(f"{len(customers):,} customers")
     currency = fetch("currency")
-    shown = customers.fillna({c: f.MISSING for c in customers.columns
-                              if customers[c].dtype == object})
+    shown = customers.head(DRILL_ROWS_SHOWN).fillna(
+        {c: f.MISSING for c in customers.columns if customers[c].dtype == object})
+    if len(customers) > DRILL_ROWS_SHOWN:
+        st.caption(f"The first {DRILL_ROWS_SHOWN:,} are listed; the CSV holds all "
+                   f"{len(customers):,}.")
     st.dataframe(shown, hide_index=True, height=360, column_config={
         column: st.column_config.Column(f.label(column)) for column in customers.columns} | {
         "net_revenue": st.column_config.NumberColumn(f.label("net_revenue"),
@@ -434,10 +444,8 @@ def drill_down(filters: q.Filters) -> None:
                                                          format="YYYY-MM-DD HH:mm"),
         "churned_at": st.column_config.DateColumn(f.label("churned_at"), format="YYYY-MM-DD"),
     })
-    st.download_button(f"Download these {len(customers):,} customers (CSV)",
-                       customers.to_csv(index=False).encode(),
-                       file_name=f"customers_{kind}_{choice.replace(':', '_')}.csv",
-                       mime="text/csv", key="csv-drill-down")
+    csv_button(st, f"Download these {len(customers):,} customers (CSV)", customers,
+               f"customers_{kind}_{choice.replace(':', '_')}.csv", "csv-drill-down")
 
 
 def customer_360() -> None:
