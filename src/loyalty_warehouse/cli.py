@@ -99,7 +99,9 @@ def _dashboard(args: argparse.Namespace) -> int:
     app = Path(__file__).parent / "dashboard" / "app.py"
     command = [sys.executable, "-m", "streamlit", "run", str(app),
                "--server.port", str(args.port), "--server.headless", "true",
-               "--browser.gatherUsageStats", "false", "--client.toolbarMode", "viewer"]
+               "--browser.gatherUsageStats", "false", "--client.toolbarMode", "viewer",
+               # a served dashboard does not reload its code: no file watcher polling
+               "--server.fileWatcherType", "none"]
     print(f"dashboard on http://localhost:{args.port} over {env['LOYALTY_DASHBOARD_DB']}")
     # exec, not a child: a SIGTERM to this command reaches the server itself
     replace_process(command, env)

@@ -395,7 +395,11 @@ def drill_down(filters: q.Filters) -> None:
     kind_now, _, value_now = (st.query_params.get("drill") or "").partition(":")
     kinds = list(DRILL_KINDS)
     kind = st.radio("Drill down into", kinds, format_func=DRILL_KINDS.__getitem__,
-                    horizontal=True, index=kinds.index(kind_now) if kind_now in kinds else 1)
+                    horizontal=True, index=kinds.index(kind_now) if kind_now in kinds else None)
+    if kind is None:
+        st.caption("Choose what to list: the customers of a cohort cell, an RFM segment or "
+                   "an exit-reason group of the selection.")
+        return
     if kind == "cohort":
         cells = fetch("cohorts", filters)
         if cells.empty:
