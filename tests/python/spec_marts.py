@@ -530,15 +530,19 @@ class Spec:
         weights = pd.read_csv(REFERENCE / "health_score_weights.csv").set_index("signal")["weight"]
         bands = pd.read_csv(REFERENCE / "health_score_bands.csv")
 
-        def points(signal: str, value: float) -> float:
+        def points(signal: str, values: pd.Series) -> pd.Series:
             rows = bands[bands["signal"] == signal]
-            if value is None or pd.isna(value):
-                return float(rows.loc[rows["for_missing_value"], "points"].iloc[0])
-            rows = rows[~rows["for_missing_value"]]
-            lower = rows["lower_bound"].fillna(-np.inf)
-            upper = rows["upper_bound"].fillna(np.inf)
-            (hit,) = rows.loc[(lower <= value) & (value < upper), "points"]
-            return float(hit)
+            missing = float(rows.loc[rows["for_missing_value"], "points"].iloc[0])
+            result = pd.Series(missing, index=values.index)
+            hits = pd.Series(0, index=values.index)
+            for band in rows[~rows["for_missing_value"]].itertuples():
+                lower = -np.inf if pd.isna(band.lower_bound) else band.lower_bound
+                upper = np.inf if pd.isna(band.upper_bound) else band.upper_bound
+                inside = values.notna() & (values >= lower) & (values < upper)
+                result[inside] = float(band.points)
+                hits += inside
+            assert (hits[values.notna()] == 1).all(), signal  # every value in one band
+            return result
 
         nps_value = frame["latest_nps_band"].map({"promoter": 1, "passive": 0, "detractor": -1})
         signals = {"recency_days": frame["days_since_last_order"],
@@ -546,7 +550,7 @@ class Spec:
                    "nps_band_value": nps_value, "csat_average": frame["csat_average"],
                    "median_first_response_hours": frame["median_first_response_hours"],
                    "loyalty_points_balance": frame["loyalty_points_balance"]}
-        return sum(weights[name] * values.map(lambda v, n=name: points(n, v))
+        return sum(weights[name] * points(name, values.astype(float))
                    for name, values in signals.items())
 
     def dim_customers(self) -> pd.DataFrame:
