@@ -412,7 +412,8 @@ def failing_dbt_nodes(project: Path) -> list[str]:
 
 
 def run_suite(project: Path, checks: str = Mutation.checks,
-              dbt_args: list[str] | None = None) -> str | None:
+              dbt_args: list[str] | None = None,
+              pytest_args: tuple[str, ...] = ()) -> str | None:
     """Return what failed (the mutation is caught), or None when everything passed."""
     (project / "warehouse").mkdir(exist_ok=True)
     dbt = str(Path(sys.executable).parent / "dbt")
@@ -423,7 +424,7 @@ def run_suite(project: Path, checks: str = Mutation.checks,
         nodes = failing_dbt_nodes(project)
         return "dbt: " + ", ".join(nodes[:3]) + (f" (+{len(nodes) - 3})" if len(nodes) > 3 else "")
     pytest = subprocess.run([sys.executable, "-m", "pytest", "-q", "-x", "-p", "no:cacheprovider",
-                             checks], cwd=project, env=_env(project),
+                             *pytest_args, checks], cwd=project, env=_env(project),
                             capture_output=True, text=True, check=False)
     if pytest.returncode != 0:
         failed = [line.split("::")[-1].split(" ")[0] for line in pytest.stdout.splitlines()
@@ -439,7 +440,9 @@ def run(root: Path, names: list[str] | None, report: Path) -> int:
     with tempfile.TemporaryDirectory(prefix="mutants-") as scratch:
         baseline = scratch_copy(root, Path(scratch) / "baseline")
         print("baseline (no mutation): running the suite...", flush=True)
-        failure = run_suite(baseline)
+        # the baseline proves the unmutated project passes the default checks; their tests
+        # that build warehouses of their own ran in pytest just before (bin/warehouse test)
+        failure = run_suite(baseline, pytest_args=("-m", "not slow"))
         if failure:
             print(f"the unmutated project fails its own suite ({failure}); fix that first")
             return 2

@@ -106,7 +106,7 @@ def base_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
                     "--customers", "150")
 
 
-@settings(max_examples=8, deadline=None, derandomize=True, database=None,
+@settings(max_examples=6, deadline=None, derandomize=True, database=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture,
                                  HealthCheck.too_slow])
 @given(column=st.sampled_from(sorted(COLUMNS)), edit=st.sampled_from(sorted(EDITS)),

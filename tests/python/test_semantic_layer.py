@@ -137,8 +137,11 @@ def test_bin_warehouse_mf_parses_once_per_served_version(semantic_build: DbtRun,
     (ROOT / "target" / ".mf-parsed").unlink(missing_ok=True)
     assert "parsing the project" in mf_list()
     assert "parsing the project" not in mf_list()
-    # a newly published version (another file under the same name) is parsed again
+    # a newly published version (another file under the same name) is parsed again: the
+    # version stamp follows the served file's inode, size and modification time
+    stamp = (ROOT / "target" / ".mf-parsed").read_text()
     replacement = tmp_path / "next.duckdb"
     replacement.write_bytes(served.read_bytes())
     replacement.replace(served)
     assert "parsing the project" in mf_list()
+    assert (ROOT / "target" / ".mf-parsed").read_text() != stamp
