@@ -1,6 +1,6 @@
 {#- The customer attributes every metric groups by (entity customer_segment): one row per
-    country and acquisition channel ('unknown' when missing), as int_customer_segments
-    gives them to the segment marts. -#}
+    country and acquisition channel, as int_customer_segments gives them to the segment
+    marts. -#}
 {{ config(materialized='view') }}
 
 with
@@ -11,7 +11,7 @@ segments as (
 
 final as (
     select distinct
-        {{ customer_segment_key('country', 'acquisition_channel') }} as customer_segment,
+        customer_segment,
         country,
         acquisition_channel
     from segments

@@ -14,8 +14,7 @@ segments as (
 final as (
     select
         orders.*,
-        {{ customer_segment_key('segments.country', 'segments.acquisition_channel') }}
-            as customer_segment
+        segments.customer_segment
     from orders
     left join segments on orders.customer_id = segments.customer_id
 )

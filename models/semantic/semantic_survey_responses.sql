@@ -15,8 +15,7 @@ segments as (
 final as (
     select
         responses.*,
-        {{ customer_segment_key('segments.country', 'segments.acquisition_channel') }}
-            as customer_segment
+        segments.customer_segment
     from responses
     left join segments on responses.customer_id = segments.customer_id
 )

@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from .spec_marts import utc
+
 W = 180
 HOUR = pd.Timedelta(hours=1)
 DAY = pd.Timedelta(days=1)
@@ -21,11 +23,6 @@ SECOND = pd.Timedelta(seconds=1)
 
 def stamp(value: pd.Timestamp) -> str:
     return value.strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def utc(column: pd.Series) -> pd.Series:
-    return pd.to_datetime(column.replace("", None), utc=True, format="ISO8601") \
-        .dt.tz_localize(None)
 
 
 def read(folder: Path, table: str) -> pd.DataFrame:

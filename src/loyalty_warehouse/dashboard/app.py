@@ -283,13 +283,13 @@ def reason_shares(data: pd.DataFrame, lag: float | None,
                   as_of: date) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Per month: each reason group's share of the known reasons, and the known-reason rate
     with the months whose exit answers are still arriving."""
-    totals = data.groupby("month", as_index=False)["churned_customers"].sum()
+    rates = data.groupby("month", as_index=False).agg(
+        churned_customers=("churned_customers", "sum"),
+        known_reason_rate=("known_reason_rate", "max"))  # one value per month in the mart
     known = data[data["reason_group"] != "unknown"]
     known_totals = known.groupby("month")["churned_customers"].sum()
     shares = known.assign(share_of_known_reasons=100.0 * known["churned_customers"]
                           / known["month"].map(known_totals))
-    rates = totals.assign(known_reason_rate=100.0 * totals["month"].map(known_totals).fillna(0)
-                          / totals["churned_customers"])
     month_end = pd.to_datetime(rates["month"]) + pd.offsets.MonthEnd(0)
     rates["still_arriving"] = (month_end + pd.to_timedelta(lag or 0, unit="D")
                                > pd.Timestamp(as_of)) if lag is not None else False
@@ -385,6 +385,13 @@ def rfm(filters: q.Filters, docs: dict[str, str]) -> None:
 
 
 DRILL_ROWS_SHOWN = 1000
+
+
+def pick(title: str, options: list[str], wanted: str) -> str:
+    """A choice among options, starting at the one the URL names (else the first)."""
+    return st.selectbox(title, options, index=options.index(wanted) if wanted in options else 0)
+
+
 DRILL_KINDS = {"cohort": "Cohort cell", "segment": "RFM segment", "reason": "Exit reason group"}
 
 
@@ -408,8 +415,7 @@ def drill_down(filters: q.Filters) -> None:
         options = [f"{f.month(c)}:{k}" for c, k in zip(cells["cohort_month"],
                                                       cells["months_since_first_order"],
                                                       strict=True)]
-        choice = st.selectbox("Cohort month : months since first order", options,
-                              index=options.index(value_now) if value_now in options else 0)
+        choice = pick("Cohort month : months since first order", options, value_now)
         cohort, months_since = choice.split(":")
         customers = fetch("customers_of_cohort_cell", filters,
                           pd.Timestamp(cohort).date(), int(months_since))
@@ -418,8 +424,7 @@ def drill_down(filters: q.Filters) -> None:
         if not segments:
             st.info("No customer with a purchase in this selection.")
             return
-        choice = st.selectbox("RFM segment", segments,
-                              index=segments.index(value_now) if value_now in segments else 0)
+        choice = pick("RFM segment", segments, value_now)
         customers = fetch("customers_of_segment", filters, choice)
     else:
         data = fetch("churn_reasons", filters)
@@ -427,8 +432,7 @@ def drill_down(filters: q.Filters) -> None:
         if not groups:
             st.info("No exit-survey reasons in this period.")
             return
-        choice = st.selectbox("Exit reason group", groups,
-                              index=groups.index(value_now) if value_now in groups else 0)
+        choice = pick("Exit reason group", groups, value_now)
         customers = fetch("customers_of_reason", filters, choice)
         st.caption("Customers whose latest churn is in the period and whose last exit answer "
                    "is of this group.")

@@ -57,12 +57,6 @@ def is_missing(value: object) -> bool:
         return False
 
 
-def number(value: float, decimals: int = 1) -> str:
-    if float(value).is_integer() and decimals == 0:
-        return f"{int(value):,}"
-    return f"{value:,.{decimals}f}"
-
-
 def rate(value: object, decimals: int = 1) -> str:
     return MISSING if is_missing(value) else f"{float(value):,.{decimals}f}%"  # type: ignore[arg-type]
 

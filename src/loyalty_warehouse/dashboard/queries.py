@@ -137,7 +137,8 @@ def cohorts(con: duckdb.DuckDBPyConnection, filters: Filters) -> pd.DataFrame:
 
 def churn_reasons(con: duckdb.DuckDBPyConnection, filters: Filters) -> pd.DataFrame:
     return _frame(con, """
-        select month, reason_group, cast(sum(churned_customers) as bigint) as churned_customers
+        select month, reason_group, cast(sum(churned_customers) as bigint) as churned_customers,
+            max(known_reason_rate) as known_reason_rate
         from main.churn_reasons_monthly
         where month between ? and ?
         group by month, reason_group
