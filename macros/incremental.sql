@@ -25,9 +25,15 @@
                 ~ "classified_as_of columns): run a full build once (bin/warehouse build without "
                 ~ "--incremental, or dbt build --full-refresh)") }}
         {%- endif %}
-        select {{ stored | join(', ') }} from new_rows
+        {#- the raw values of new rows (src__); stored rows have their raw__ text instead -#}
+        {%- set sources = [] -%}
+        {%- for name in stored if name.startswith('raw__') -%}
+            {%- do sources.append('src__' ~ name[5:]) -%}
+        {%- endfor %}
+        select {{ stored | join(', ') }}, {{ sources | join(', ') }} from new_rows
         union all
-        select {{ stored | join(', ') }} from {{ this }}
+        select {{ stored | join(', ') }}{% for name in sources %}, null as {{ name }}{% endfor %}
+        from {{ this }}
         where {{ same_key(key) }} in (
             select {{ same_key(key) }} from new_rows
             union all

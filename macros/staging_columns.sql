@@ -7,20 +7,51 @@
     trip cost about 4 s per timestamp column). A DOUBLE amount is rounded to cents by
     value. -#}
 
-{#- Raw text of every contract column, kept as raw__<column> so quarantine can return
-    the row as it arrived; personal data only as its digest, free text scrubbed. -#}
-{% macro raw_text_columns(table) -%}
+{#- The raw value of every contract column as it arrived (src__<column>, any type), for
+    the checks and for the raw text of the rows that end up quarantined; raw__<column> is
+    that text as stored by an earlier run (NULL on new rows). Only quarantined rows keep
+    their raw text (see kept_raw_text): casting every value of every row to text was most
+    of the cost of staging at scale. -#}
+{% macro source_columns(table) -%}
+    {%- for column in contract_columns(table) -%}
+        {{ column }} as src__{{ column }},
+        cast(null as varchar) as raw__{{ column }}{{ ',\n        ' if not loop.last }}
+    {%- endfor -%}
+{%- endmacro %}
+
+
+{% macro contract_columns(table) -%}
+    {{ return(var('raw_contract')[table].required + var('raw_contract')[table].optional) }}
+{%- endmacro %}
+
+
+{#- The typed column that holds a contract column's value: personal data only as its
+    digest (<column>_hash). -#}
+{% macro typed_column(table, column) -%}
+    {{- column ~ '_hash' if column in var('pii_columns').get(table, []) else column -}}
+{%- endmacro %}
+
+
+{#- raw__<column> of the final row: the text it arrived as when it is quarantined (personal
+    data only as its digest, free text scrubbed), NULL when it is clean. An incremental run
+    has no raw text of a row that was clean when an earlier run loaded it; when such a row
+    is quarantined now (superseded by a later file, its customer quarantined since), its
+    typed values stand in: it parsed, so they are what it said. -#}
+{% macro kept_raw_text(table, rows='rows') -%}
     {%- set pii = var('pii_columns').get(table, []) -%}
     {%- set free_text = var('free_text_columns').get(table, []) -%}
-    {%- for column in var('raw_contract')[table].required + var('raw_contract')[table].optional -%}
-        {%- set text = 'cast(' ~ column ~ ' as varchar)' -%}
+    {%- for column in contract_columns(table) -%}
+        {%- set text = 'cast(' ~ rows ~ '.src__' ~ column ~ ' as varchar)' -%}
+        {%- set typed = rows ~ '.' ~ typed_column(table, column) -%}
         {%- if column in pii -%}
-            {{ redacted(text) }}
+            {%- set text = redacted(text) -%}
+            {%- set typed = "'sha256:' || " ~ typed -%}
         {%- elif column in free_text -%}
-            {{ scrub_pii(text) }}
-        {%- else -%}
-            {{ text }}
-        {%- endif %} as raw__{{ column }}{{ ',\n        ' if not loop.last }}
+            {%- set text = scrub_pii(text) -%}
+        {%- endif -%}
+        case when {{ rows }}.quarantine_reason is not null then
+            coalesce({{ rows }}.raw__{{ column }}, {{ text }}, cast({{ typed }} as varchar))
+        end as raw__{{ column }}{{ ',\n        ' if not loop.last }}
     {%- endfor -%}
 {%- endmacro %}
 
@@ -32,20 +63,22 @@
 
 
 {% macro raw_columns_restored(table) -%}
-    {%- for column in var('raw_contract')[table].required + var('raw_contract')[table].optional -%}
+    {%- for column in contract_columns(table) -%}
         raw__{{ column }} as {{ column }}{{ ',\n        ' if not loop.last }}
     {%- endfor -%}
 {%- endmacro %}
 
 
-{#- One value per distinct raw row: equal fingerprints are exact duplicates. Values are
-    compared trimmed, and the key without case (see same_key): a copy that differs only by
-    surrounding blanks or the key's case is the same row (an exact duplicate, one kept),
-    not a conflict that would quarantine both. -#}
-{% macro raw_fingerprint(table, key=none) -%}
+{#- One value per distinct row: equal fingerprints are exact duplicates. Rows are
+    compared by their typed values, the key without case (see same_key): a copy that
+    differs only by surrounding blanks, the key's case or the spelling of one value
+    (12.5 and 12.50, Web and web) is the same row (an exact duplicate, one kept), not a
+    conflict that would quarantine both. Only rows that passed every check are compared,
+    so every typed value is the reading of its raw text. -#}
+{% macro row_fingerprint(table, key, rows) -%}
     {%- set parts = [] -%}
-    {%- for column in var('raw_contract')[table].required + var('raw_contract')[table].optional -%}
-        {%- set text = "trim(raw__" ~ column ~ ")" -%}
+    {%- for column in contract_columns(table) -%}
+        {%- set text = "cast(" ~ rows ~ "." ~ typed_column(table, column) ~ " as varchar)" -%}
         {%- if column == key %}{% set text = same_key(text) %}{% endif -%}
         {%- do parts.append("coalesce(" ~ text ~ ", '<null>')") -%}
         {%- if not loop.last %}{% do parts.append("'|'") %}{% endif -%}
@@ -103,9 +136,15 @@
 {%- endmacro %}
 
 
-{#- True when the raw value is present but could not be typed. -#}
+{#- True when the raw value (new, or stored by an earlier run) is present but could not be
+    typed. The raw value is read as text only when the typed one is NULL. -#}
 {% macro unparseable(column) -%}
-    (nullif(trim({{ 'raw__' ~ column }}), '') is not null and {{ column }} is null)
+    (case
+        when {{ column }} is null then coalesce(
+            nullif(trim(cast(src__{{ column }} as varchar)), ''), nullif(trim(raw__{{ column }}), '')
+        ) is not null
+        else false
+    end)
 {%- endmacro %}
 
 
@@ -235,34 +274,64 @@
         union all
         select
             flagged.*,
-            {{ duplicate_problem('flagged.' ~ key, raw_fingerprint(table, key), 'flagged.row_problem',
+            {{ duplicate_problem('flagged.' ~ key, row_fingerprint(table, key, 'flagged'), 'flagged.row_problem',
                                  'flagged.source_file') }}
                 as duplicate_reason
         from flagged
         where has_duplicated_key
+    ),
+
+    decided as (
+        select
+            rows.*,
+            coalesce(
+                rows.row_problem,
+                rows.duplicate_reason
+                {%- if customers %},
+                case when {{ customers }}.customer_id is null then 'unknown_customer' end
+                {%- endif %}
+                {%- for cte, column in references.items() %},
+                case when {{ cte }}.{{ column }} is null then 'unknown_value' end
+                {%- endfor %}
+            ) as quarantine_reason,
+            {{ next_load_batch() }} as load_batch,
+            {{ future_after_date() }} as classified_as_of
+        from with_duplicate_problem as rows
+        {%- if customers %}
+            left join {{ customers }} on rows.customer_id = {{ customers }}.customer_id
+        {%- endif %}
+        {%- for cte, column in references.items() %}
+            left join {{ cte }} on rows.{{ column }} = {{ cte }}.{{ column }}
+        {%- endfor %}
     )
 
     select
-        rows.*,
-        coalesce(
-            rows.row_problem,
-            rows.duplicate_reason
-            {%- if customers %},
-            case when {{ customers }}.customer_id is null then 'unknown_customer' end
-            {%- endif %}
-            {%- for cte, column in references.items() %},
-            case when {{ cte }}.{{ column }} is null then 'unknown_value' end
-            {%- endfor %}
-        ) as quarantine_reason,
-        {{ next_load_batch() }} as load_batch,
-        {{ future_after_date() }} as classified_as_of
-    from with_duplicate_problem as rows
-    {%- if customers %}
-        left join {{ customers }} on rows.customer_id = {{ customers }}.customer_id
-    {%- endif %}
-    {%- for cte, column in references.items() %}
-        left join {{ cte }} on rows.{{ column }} = {{ cte }}.{{ column }}
-    {%- endfor %}
+        {{ all_columns_except('decided', source_and_raw_columns(table)) }},
+        {{ kept_raw_text(table, 'decided') }}
+    from decided
+{%- endmacro %}
+
+
+{% macro source_and_raw_columns(table) -%}
+    {%- set names = [] -%}
+    {%- for column in contract_columns(table) -%}
+        {%- do names.extend(['src__' ~ column, 'raw__' ~ column]) -%}
+    {%- endfor -%}
+    {{ return(names) }}
+{%- endmacro %}
+
+
+{#- alias.* without some columns. -#}
+{% macro all_columns_except(alias, columns) -%}
+    {{ return(adapter.dispatch('all_columns_except')(alias, columns)) }}
+{%- endmacro %}
+
+{% macro default__all_columns_except(alias, columns) -%}
+    {{ alias }}.* except ({{ columns | join(', ') }})
+{%- endmacro %}
+
+{% macro duckdb__all_columns_except(alias, columns) -%}
+    {{ alias }}.* exclude ({{ columns | join(', ') }})
 {%- endmacro %}
 
 

@@ -7,7 +7,7 @@ classified as (
 clean as (
     select
         campaign_id,
-        campaign_name,
+        name as campaign_name,
         campaign_type,
         offer_type,
         discount_pct,

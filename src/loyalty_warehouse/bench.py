@@ -1,6 +1,9 @@
-"""Benchmark: full dbt build (models + tests) per scale against a floor, the same
-compiled model SQL run directly in one DuckDB connection without dbt, and an
-incremental run for the last day of data on top of a build of the days before.
+"""Benchmark per scale: the whole build command (`loyalty build`: dbt build with every
+test, the audits, Great Expectations, publish) against two floors: the copy floor (read
+every raw file and write it as a DuckDB table, nothing else: what any build must at
+least do) and the SQL floor (the project's compiled model SQL run in one DuckDB
+connection without dbt and without tests); an incremental dbt run for the last day of
+data on top of a build of the days before; and the generator's time and memory.
 
 Timings are whole-process wall times measured in one run, so compare them as ratios.
 """
@@ -21,8 +24,7 @@ from pathlib import Path
 import duckdb
 
 from .compare import differences
-from .generator import PURCHASE_RATE_BY_SCALE, SCALES, GeneratorConfig, generate_tables
-from .generator.writer import write_manifest, write_tables
+from .generator import SCALES
 from .raw_files import OWN_TIMESTAMP
 
 # Runs a command and prints the peak resident memory (KiB) of its process tree.
@@ -37,29 +39,30 @@ class ScaleResult:
     scale: str
     raw_rows: dict[str, int]
     generate_seconds: float | None
+    generate_peak_mib: float | None
     build_seconds: float
     build_peak_mib: float
+    dbt_seconds: float
+    gx_seconds: float
+    copy_floor_seconds: float
     floor_seconds: float
     incremental_seconds: float
     incremental_peak_mib: float
     incremental_equals_full: bool
 
 
-def dataset(scale: str, root: Path) -> tuple[Path, float | None]:
-    """The scale's Parquet folder, generated on first use."""
+def dataset(scale: str, root: Path) -> tuple[Path, float | None, float | None]:
+    """The scale's Parquet folder, generated on first use by `loyalty generate` (its wall
+    seconds and peak RSS MiB; None when the folder was there already)."""
     folder = root / scale
     if (folder / "_manifest.json").exists():
-        return folder, None
-    started = time.perf_counter()
-    cfg = GeneratorConfig(customers=SCALES[scale],
-                          purchase_rate_multiplier=PURCHASE_RATE_BY_SCALE[scale])
+        return folder, None, None
     print(f"[{scale}] generating {SCALES[scale]:,} customers", flush=True)
-    tables = generate_tables(cfg, progress=lambda line: print(line, flush=True))
-    write_tables(tables, folder, "parquet")
-    write_manifest(folder / "_manifest.json", {
-        "seed": cfg.seed, "customers": cfg.customers,
-        "raw_rows": {name: len(frame) for name, frame in tables.items()}})
-    return folder, time.perf_counter() - started
+    root.mkdir(parents=True, exist_ok=True)
+    seconds, peak = timed([str(Path(sys.executable).parent / "loyalty"), "generate", "--scale",
+                           scale, "--out", str(folder), "--format", "parquet"],
+                          dict(os.environ), root / f"generate-{scale}.log")
+    return folder, seconds, peak
 
 
 def timed(command: list[str], env: dict[str, str], log: Path) -> tuple[float, float]:
@@ -101,6 +104,25 @@ def run_python_model(con: duckdb.DuckDBPyConnection, path: Path, node: dict,
     con.execute(f"create or replace table {node['schema']}.{node['alias']} as "
                 "select * from python_model_result")
     con.unregister("python_model_result")
+
+
+def copy_floor_seconds(folder: Path, database: Path) -> float:
+    """Read every raw file of the folder and write it as a DuckDB table, nothing else."""
+    database.unlink(missing_ok=True)
+    started = time.perf_counter()
+    with duckdb.connect(str(database)) as con:
+        for table in sorted(p for p in folder.iterdir() if p.is_dir() and p.name in OWN_TIMESTAMP):
+            con.execute(f"create table {table.name} as "
+                        f"select * from read_parquet('{table}/*.parquet')")
+    return time.perf_counter() - started
+
+
+def step_seconds(log: Path, step: str) -> float:
+    """Seconds of one step of `loyalty build`, from its own log ("== step" ... "done in")."""
+    lines = log.read_text().splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith(f"== {step}"))
+    done = next(line for line in lines[start:] if line.strip().startswith("done in"))
+    return float(done.split()[2])
 
 
 def floor_seconds(project: Path, target: Path, database: Path) -> float:
@@ -172,11 +194,11 @@ def split_last_day(source: Path, folder: Path) -> Path:
 
 
 def bench_scale(project: Path, scale: str, root: Path) -> ScaleResult:
-    source, generate_time = dataset(scale, root)
+    source, generate_time, generate_peak = dataset(scale, root)
     work = root / "runs" / scale
     folder = work / "data"
     pending = split_last_day(source, folder)
-    for sub in ("incremental", "full", "floor"):
+    for sub in ("incremental", "full", "floor", "copy_floor"):
         (work / sub).mkdir(parents=True, exist_ok=True)
         (work / sub / "loyalty.duckdb").unlink(missing_ok=True)
     dbt = str(Path(sys.executable).parent / "dbt")
@@ -197,17 +219,26 @@ def bench_scale(project: Path, scale: str, root: Path) -> ScaleResult:
     print(f"[{scale}] incremental run: the last day's files", flush=True)
     incremental_time, incremental_peak = dbt_build(incremental_db, "incremental")
     full_db = work / "full" / "loyalty.duckdb"
-    print(f"[{scale}] full build (models + tests) of the same files", flush=True)
-    build_time, peak = dbt_build(full_db, "build", "--full-refresh")
+    print(f"[{scale}] whole build command of the same files (loyalty build)", flush=True)
+    build_log = work / "build.log"
+    build_time, peak = timed(
+        [str(Path(sys.executable).parent / "loyalty"), "build", "--docs-dir", str(work / "gx")],
+        {**os.environ, "DBT_PROFILES_DIR": str(project), "LOYALTY_DATA_DIR": str(folder),
+         "LOYALTY_WAREHOUSE_DIR": str(full_db.parent), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"},
+        build_log)
     differing = differences(incremental_db, full_db)
     equal = not differing
     print(f"[{scale}] incremental warehouse equals the full build: {equal}", flush=True)
     for line in differing:
         print(f"    {line}", flush=True)
-    print(f"[{scale}] floor: compiled model SQL in one DuckDB connection", flush=True)
+    print(f"[{scale}] copy floor: every raw file written as a DuckDB table", flush=True)
+    copy_floor = copy_floor_seconds(folder, work / "copy_floor" / "loyalty.duckdb")
+    print(f"[{scale}] SQL floor: compiled model SQL in one DuckDB connection", flush=True)
     floor = floor_seconds(project, full_db.parent / "target", work / "floor" / "loyalty.duckdb")
     manifest = json.loads((source / "_manifest.json").read_text())
-    return ScaleResult(scale, manifest["raw_rows"], generate_time, build_time, peak, floor,
+    return ScaleResult(scale, manifest["raw_rows"], generate_time, generate_peak, build_time,
+                       peak, step_seconds(build_log, "write: dbt build"),
+                       step_seconds(build_log, "audit: Great Expectations"), copy_floor, floor,
                        incremental_time, incremental_peak, equal)
 
 
@@ -223,20 +254,25 @@ def machine() -> str:
 
 
 def report(results: list[ScaleResult]) -> str:
-    lines = ["| scale | customers | orders | surveys | tickets | loyalty events | generate s "
-             "| full build s | floor s | build / floor | incremental s | incremental / full "
-             "| peak RSS MiB (full / incremental) | incremental = full |",
-             "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    lines = ["| scale | customers | orders | surveys | tickets | loyalty events "
+             "| generate s / peak MiB | build s | peak RSS MiB | dbt s | GX s | copy floor s "
+             "| build / copy floor | SQL floor s | incremental s | incremental / dbt "
+             "| incremental peak MiB | incremental = full |",
+             "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:"
+             "|---:|---:|"]
     for r in results:
         rows = r.raw_rows
-        generate = f"{r.generate_seconds:.1f}" if r.generate_seconds is not None else "cached"
+        generate = (f"{r.generate_seconds:.1f} / {r.generate_peak_mib:,.0f}"
+                    if r.generate_seconds is not None and r.generate_peak_mib is not None
+                    else "cached")
         lines.append(
             f"| {r.scale} | {rows['customers']:,} | {rows['orders']:,} | "
             f"{rows['survey_responses']:,} | {rows['support_tickets']:,} | "
             f"{rows['loyalty_events']:,} | {generate} | {r.build_seconds:.1f} | "
-            f"{r.floor_seconds:.1f} | {r.build_seconds / r.floor_seconds:.2f} | "
-            f"{r.incremental_seconds:.1f} | {r.incremental_seconds / r.build_seconds:.2f} | "
-            f"{r.build_peak_mib:,.0f} / {r.incremental_peak_mib:,.0f} | "
+            f"{r.build_peak_mib:,.0f} | {r.dbt_seconds:.1f} | {r.gx_seconds:.1f} | "
+            f"{r.copy_floor_seconds:.1f} | {r.build_seconds / r.copy_floor_seconds:.1f} | "
+            f"{r.floor_seconds:.1f} | {r.incremental_seconds:.1f} | "
+            f"{r.incremental_seconds / r.dbt_seconds:.2f} | {r.incremental_peak_mib:,.0f} | "
             f"{'yes' if r.incremental_equals_full else '**no**'} |")
     by_scale = {r.scale: r for r in results}
     if "M" in by_scale and "L" in by_scale:
@@ -255,14 +291,19 @@ def run(project: Path, scales: list[str], root: Path, out: Path) -> int:
     print(table)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(f"# Benchmark\n\nMeasured {time.strftime('%Y-%m-%d')} on {machine()}.\n"
-                   "Full build = `dbt build` (models, data tests, unit tests) on the Parquet "
-                   "folder of the scale; floor = the same compiled model SQL run in one "
-                   "DuckDB connection without dbt and without tests (views stay views); "
-                   "incremental = `dbt build` (models + tests) after the last day's files "
+                   "Build = the whole `loyalty build` command (what `bin/warehouse build` "
+                   "runs: dbt build with every model, data test and unit test, the audits, "
+                   "the Great Expectations suites, the personal-data scan, publish) on the "
+                   "Parquet folder of the scale, with its peak RSS; dbt s and GX s are two "
+                   "of its steps. Copy floor = read every raw Parquet file and write it as "
+                   "a DuckDB table, nothing else. SQL floor = the project's compiled model "
+                   "SQL run in one DuckDB connection without dbt and without tests. "
+                   "Incremental = `dbt build` (models + tests) after the last day's files "
                    "(batch 002 of every dated table) join a warehouse built from the days "
-                   "before, and "
-                   "incremental = full says whether every table then equals the full "
-                   "build's. Whole-process wall times of one run: read them as ratios."
+                   "before, against the build's dbt step; incremental = full says whether "
+                   "every table then equals the full build's. Generate = `loyalty generate "
+                   "--format parquet` (cached when the folder existed). Whole-process wall "
+                   "times of one run: read them as ratios."
                    "\n\n" + table + "\n")
     print(f"benchmark written to {out}")
     return 0 if all(r.incremental_equals_full for r in results) else 1

@@ -22,7 +22,7 @@ campaigns as (
 
 new_rows as (
     select
-        {{ raw_text_columns('campaign_touches') }},
+        {{ source_columns('campaign_touches') }},
         source_file,
         {{ clean_text('touch_id') }} as touch_id,
         {{ clean_text('campaign_id') }} as campaign_id,

@@ -6,10 +6,10 @@ source as (
 
 typed as (
     select
-        {{ raw_text_columns('campaigns') }},
+        {{ source_columns('campaigns') }},
         source_file,
         {{ clean_text('campaign_id') }} as campaign_id,
-        {{ clean_text('name') }} as campaign_name,
+        {{ clean_text('name') }} as name,
         {{ clean_enum('campaign_type') }} as campaign_type,
         {{ clean_enum('offer_type') }} as offer_type,
         {{ as_decimal('discount_pct') }} as discount_pct,

@@ -13,7 +13,7 @@ source as (
 
 new_rows as (
     select
-        {{ raw_text_columns('customers') }},
+        {{ source_columns('customers') }},
         source_file,
         {{ clean_text('customer_id') }} as customer_id,
         {{ to_utc('created_at') }} as created_at,

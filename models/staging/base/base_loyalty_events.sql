@@ -17,7 +17,7 @@ customers as (
 
 new_rows as (
     select
-        {{ raw_text_columns('loyalty_events') }},
+        {{ source_columns('loyalty_events') }},
         source_file,
         {{ clean_text('event_id') }} as event_id,
         {{ clean_text('customer_id') }} as customer_id,

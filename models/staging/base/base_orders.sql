@@ -17,7 +17,7 @@ customers as (
 
 new_rows as (
     select
-        {{ raw_text_columns('orders') }},
+        {{ source_columns('orders') }},
         source_file,
         {{ clean_text('order_id') }} as order_id,
         {{ clean_text('customer_id') }} as customer_id,

@@ -17,7 +17,7 @@ customers as (
 
 new_rows as (
     select
-        {{ raw_text_columns('support_tickets') }},
+        {{ source_columns('support_tickets') }},
         source_file,
         {{ clean_text('ticket_id') }} as ticket_id,
         {{ clean_text('customer_id') }} as customer_id,

@@ -17,7 +17,7 @@ customers as (
 
 new_rows as (
     select
-        {{ raw_text_columns('survey_responses') }},
+        {{ source_columns('survey_responses') }},
         source_file,
         {{ clean_text('response_id') }} as response_id,
         {{ clean_text('customer_id') }} as customer_id,
