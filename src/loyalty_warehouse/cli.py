@@ -10,9 +10,15 @@ from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 
-from .generator import PURCHASE_RATE_BY_SCALE, SCALES, GeneratorConfig, generate_tables
+from .generator import (
+    PURCHASE_RATE_BY_SCALE,
+    SCALES,
+    GeneratorConfig,
+    generate_tables,
+    generate_typed_tables,
+)
 from .generator.dirty import inject
-from .generator.writer import write_manifest, write_tables
+from .generator.writer import write_manifest, write_tables, write_typed_tables
 
 SEEDS_DIR = Path("seeds/raw")
 
@@ -24,9 +30,18 @@ def _generate(args: argparse.Namespace) -> int:
                           purchase_rate_multiplier=PURCHASE_RATE_BY_SCALE[args.scale])
     started = time.perf_counter()
     print(f"generating {customers:,} customers, {cfg.start} .. {cfg.end}, seed {cfg.seed}")
-    tables = generate_tables(cfg, progress=lambda line: print(line, flush=True))
     manifest: dict[str, object] = {"seed": cfg.seed, "customers": customers,
                                    "start": str(cfg.start), "extract_date": str(cfg.end)}
+    if args.format == "parquet" and not (args.dirty or args.seeds):
+        # typed Parquet straight from the generator, without the detour through text
+        typed = generate_typed_tables(cfg, progress=lambda line: print(line, flush=True))
+        manifest["raw_rows"] = {name: table.num_rows for name, table in typed.items()}
+        for path in write_typed_tables(typed, Path(args.out)):
+            print(f"  wrote {path} ({typed[path.stem].num_rows:,} rows)", flush=True)
+        write_manifest(Path(args.out) / "_manifest.json", manifest)
+        print(f"done in {time.perf_counter() - started:.1f} s")
+        return 0
+    tables = generate_tables(cfg, progress=lambda line: print(line, flush=True))
     if args.dirty:
         tables, injected = inject(tables, args.dirty, cfg.seed)
         manifest["injected"] = injected

@@ -329,6 +329,30 @@ MUTATIONS = [
              "        row_number() over (\n"
              "            partition by customer_id order by responded_at asc, response_id desc",
              "a customer's latest NPS answer is their first", CUSTOMERS),
+    Mutation("fingerprint_of_the_first_columns", "macros/staging_columns.sql",
+             "{%- for column in contract_columns(table) -%}\n"
+             "        {%- set text = \"cast(\" ~ rows",
+             "{%- for column in contract_columns(table)[:2] -%}\n"
+             "        {%- set text = \"cast(\" ~ rows",
+             "two copies of a key that differ after their first two columns count as exact "
+             "duplicates: one is published, the other's values are lost",
+             "tests/python/test_bad_input.py::"
+             "test_a_copy_with_blanks_around_values_is_an_exact_duplicate"),
+    Mutation("raw_value_of_a_new_row_not_checked", "macros/staging_columns.sql",
+             "nullif(trim(cast(src__{{ column }} as varchar)), ''), "
+             "nullif(trim(raw__{{ column }}), '')",
+             "nullif(trim(raw__{{ column }}), '')",
+             "a new row's value that does not parse reads as missing (a discount of 0) "
+             "instead of quarantining the row",
+             "tests/python/test_bad_input.py::"
+             "test_amounts_that_would_need_a_guess_are_unparseable"),
+    Mutation("gx_batches_by_position", "src/loyalty_warehouse/expectations.py",
+             'return f"hash({self.key}) % {self.count} = {self.index}"',
+             'return f"rowid % {self.count} = {self.index}"',
+             "the audit reads a large mart in batches of row positions: two rows of one key "
+             "land in different batches and the duplicate passes",
+             "tests/python/test_validate.py::"
+             "test_a_mart_read_in_batches_still_finds_a_duplicate_and_a_missing_row"),
     Mutation("case_variant_key_is_another_customer", "macros/staging_columns.sql",
              "{% macro same_key(key) -%}\n    lower({{ key }})",
              "{% macro same_key(key) -%}\n    {{ key }}",

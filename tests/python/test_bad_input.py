@@ -63,6 +63,10 @@ def test_amounts_that_would_need_a_guess_are_unparseable(
     for row, amount in enumerate(JUNK_AMOUNTS):
         orders.loc[row, "gross_amount"] = amount
         keys.append(orders.loc[row, "order_id"])
+    # an optional amount has no NULL check of its own: only the typing gate catches it
+    for row, amount in enumerate(JUNK_AMOUNTS, start=40):
+        orders.loc[row, "discount_amount"] = amount
+        keys.append(orders.loc[row, "order_id"])
     orders.loc[20, "gross_amount"] = " 12.30 "  # blanks around a sound amount are fine
     write(orders, csv_folder, "orders")
     run = staging_build(csv_folder)

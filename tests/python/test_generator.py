@@ -8,8 +8,14 @@ import pyarrow.parquet as pq
 import pytest
 import yaml
 
-from loyalty_warehouse.generator import RAW_COLUMNS, GeneratorConfig, generate_tables
+from loyalty_warehouse.generator import (
+    RAW_COLUMNS,
+    GeneratorConfig,
+    generate_tables,
+    generate_typed_tables,
+)
 from loyalty_warehouse.generator.effects import SLOW_FIRST_RESPONSE_HOURS
+from loyalty_warehouse.generator.writer import write_tables, write_typed_tables
 
 from .conftest import ROOT, generate
 
@@ -31,6 +37,17 @@ def test_same_seed_gives_identical_parquet(tmp_path: Path) -> None:
     second = generate(tmp_path / "b")
     for path in sorted(first.glob("*.parquet")):
         assert pq.read_table(path).equals(pq.read_table(second / path.name)), path.name
+
+
+def test_typed_parquet_holds_the_values_of_the_text_tables(tmp_path: Path) -> None:
+    """Parquet is written from the generator's values directly; reading the text tables
+    the way a feed is typed gives the same files' contents."""
+    cfg = GeneratorConfig(customers=3_000)
+    write_tables(generate_tables(cfg), tmp_path / "text", "parquet")
+    write_typed_tables(generate_typed_tables(cfg), tmp_path / "typed")
+    for path in sorted((tmp_path / "text").glob("*.parquet")):
+        assert pq.read_table(tmp_path / "typed" / path.name).equals(pq.read_table(path)), \
+            path.name
 
 
 def test_another_seed_gives_other_data(tmp_path: Path) -> None:

@@ -11,26 +11,27 @@ from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from .campaigns import run_winback
 from .config import PURCHASE_RATE_BY_SCALE, SCALES, GeneratorConfig
 from .customers import make_customers
+from .ids import serial_ids, sorted_by_day
 from .loyalty import make_loyalty_events
 from .orders import make_orders_and_tickets, number
-from .raw_tables import RAW_COLUMNS, raw_tables
+from .raw_tables import RAW_COLUMNS, raw_tables, typed_tables
 from .surveys import make_surveys
 
 __all__ = ["PURCHASE_RATE_BY_SCALE", "RAW_COLUMNS", "SCALES", "GeneratorConfig",
-           "generate_tables"]
+           "generate_tables", "generate_typed_tables"]
 
 
 def _quiet(message: str) -> None:
     pass
 
 
-def generate_tables(cfg: GeneratorConfig,
-                    progress: Callable[[str], None] = _quiet) -> dict[str, pd.DataFrame]:
-    """Every raw table as text columns, ready to write as CSV or Parquet."""
+def _generate(cfg: GeneratorConfig, progress: Callable[[str], None]
+              ) -> tuple[Callable[[str], None], tuple[pd.DataFrame, ...]]:
     started = time.perf_counter()
 
     def step(message: str) -> None:
@@ -45,15 +46,31 @@ def generate_tables(cfg: GeneratorConfig,
     step(f"{len(campaigns)} win-back campaigns, {len(touches):,} touches")
     new = orders["order_id"].isna()
     last_id = int(orders.loc[~new, "order_id"].str[1:].astype(int).max())
-    orders.loc[new, "order_id"] = np.char.add(
-        "O", np.char.zfill(np.arange(last_id + 1, last_id + 1 + new.sum()).astype(str), 8))
+    orders.loc[new, "order_id"] = serial_ids("O", last_id + 1, int(new.sum()), 8)
     surveys = make_surveys(rng, cfg, customers, orders, tickets)
     step(f"{len(surveys):,} survey answers")
     events = make_loyalty_events(rng, cfg, customers, orders)
     step(f"{len(events):,} loyalty events")
-    touches = touches.sort_values(["sent_day", "customer_id"], kind="stable")
+    touches = sorted_by_day(touches, "sent_day", "customer_id")
     touches = touches.reset_index(drop=True)
     touches["touch_id"] = number("K", len(touches))
-    tables = raw_tables(cfg, customers, orders, tickets, surveys, events, campaigns, touches)
+    return step, (customers, orders, tickets, surveys, events, campaigns, touches)
+
+
+def generate_tables(cfg: GeneratorConfig,
+                    progress: Callable[[str], None] = _quiet) -> dict[str, pd.DataFrame]:
+    """Every raw table as text columns, as feeds arrive (CSV, the dirty variants)."""
+    step, frames = _generate(cfg, progress)
+    tables = raw_tables(cfg, *frames)
     step("formatted as raw text")
+    return tables
+
+
+def generate_typed_tables(cfg: GeneratorConfig,
+                          progress: Callable[[str], None] = _quiet) -> dict[str, pa.Table]:
+    """Every raw table typed, for Parquet: the values of generate_tables without the
+    detour through text (at scale L that detour took most of the time and memory)."""
+    step, frames = _generate(cfg, progress)
+    tables = typed_tables(cfg, *frames)
+    step("typed")
     return tables

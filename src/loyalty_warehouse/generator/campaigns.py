@@ -28,6 +28,10 @@ def run_winback(rng: np.random.Generator, cfg: GeneratorConfig, orders: pd.DataF
                 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """Returns (orders with return orders added, campaigns, touches)."""
     campaigns, touches, new_orders = [], [], []
+    # completed purchases as (customer code, day); codes follow the sorted customer ids, so
+    # codes in order are ids in order. Returned orders are appended campaign by campaign.
+    customer_ids = np.sort(orders["customer_id"].unique())
+    purchases = _purchases(orders, customer_ids)
     for number, start_day in enumerate(campaign_days(cfg), start=1):
         campaign_id = f"WB{number:03d}"
         offer, discount_pct = OFFERS[number % len(OFFERS)]
@@ -36,10 +40,12 @@ def run_winback(rng: np.random.Generator, cfg: GeneratorConfig, orders: pd.DataF
             "campaign_type": "reactivation", "offer_type": offer, "discount_pct": discount_pct,
             "start_day": start_day, "end_day": start_day + ATTRIBUTION_DAYS,
         })
-        current = pd.concat([orders, *new_orders], ignore_index=True)
-        done = current[(current["status"] == "completed") & (current["day"] < start_day)]
-        last = done.groupby("customer_id")["day"].max()
-        churned = np.sort(last[last < start_day - CHURN_GAP_DAYS].index.to_numpy())
+        codes, days = purchases
+        before = days < start_day
+        last = np.full(customer_ids.size, -np.inf)
+        np.maximum.at(last, codes[before], days[before])
+        # customers whose last purchase before the campaign is more than the gap before it
+        churned = customer_ids[(last > -np.inf) & (last < start_day - CHURN_GAP_DAYS)]
         chosen = churned[rng.random(churned.size) < P_SELECTED]
         holdout = rng.random(chosen.size) < HOLDOUT_SHARE
         sent = start_day + rng.uniform(0.0, 2.0, chosen.size)
@@ -71,5 +77,14 @@ def run_winback(rng: np.random.Generator, cfg: GeneratorConfig, orders: pd.DataF
             returned.loc[attributed, "discount_amount"] = np.round(gross * 0.2, 2)
             returned.loc[attributed, "refunded_amount"] = 0.0
         new_orders.append(returned.drop(columns=["_first", "_holdout"]))
+        more = _purchases(new_orders[-1], customer_ids)
+        purchases = (np.concatenate([codes, more[0]]), np.concatenate([days, more[1]]))
     all_orders = pd.concat([orders, *new_orders], ignore_index=True)
     return all_orders, pd.DataFrame(campaigns), pd.concat(touches, ignore_index=True)
+
+
+def _purchases(orders: pd.DataFrame, customer_ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Completed orders as (code of the customer in customer_ids, day)."""
+    done = orders[orders["status"] == "completed"]
+    codes = pd.Categorical(done["customer_id"], categories=customer_ids).codes
+    return codes, done["day"].to_numpy()

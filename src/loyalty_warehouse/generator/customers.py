@@ -7,6 +7,7 @@ import pandas as pd
 
 from .config import GeneratorConfig
 from .effects import MEMBER_PURCHASE_RATE_MULTIPLIER, P_MEMBER, P_ONE_OFF_BUYER
+from .ids import serial_ids
 
 COUNTRIES = np.array(["BG", "RU", "RO", "RS", "GR"])
 COUNTRY_P = [0.35, 0.30, 0.15, 0.10, 0.10]
@@ -38,7 +39,7 @@ def make_customers(rng: np.random.Generator, cfg: GeneratorConfig) -> pd.DataFra
     country = rng.choice(COUNTRIES, n, p=COUNTRY_P)
     city = np.array([CITIES[c][i % len(CITIES[c])] for c, i in
                      zip(country, rng.integers(0, 12, n), strict=True)])
-    ids = np.char.add("C", np.char.zfill(np.arange(1, n + 1).astype(str), 7))
+    ids = serial_ids("C", 1, n, 7)
     first = rng.choice(FIRST_NAMES, n)
     last = rng.choice(LAST_NAMES, n)
     email = pd.Series(first) + "." + pd.Series(last) + pd.Series(np.arange(1, n + 1).astype(str))

@@ -54,5 +54,16 @@ def write_tables(tables: dict[str, pd.DataFrame], folder: Path, fmt: str, prefix
     return written
 
 
+def write_typed_tables(tables: dict[str, pa.Table], folder: Path) -> list[Path]:
+    """One typed Parquet file per table, written as the generator built it."""
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, table in tables.items():
+        path = folder / f"{name}.parquet"
+        pq.write_table(table, path)
+        written.append(path)
+    return written
+
+
 def write_manifest(path: Path, content: dict[str, object]) -> None:
     path.write_text(json.dumps(content, indent=2, sort_keys=True) + "\n")
