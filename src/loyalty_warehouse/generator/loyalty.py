@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 
 from .config import GeneratorConfig
-from .ids import serial_ids, sorted_by_day
+from .ids import serial_ids, sorted_by_day, stable_sort
 
 TIER_THRESHOLDS = [("silver", 500), ("gold", 1500), ("platinum", 4000)]
 P_REDEEM = 0.2
@@ -23,7 +23,7 @@ def make_loyalty_events(rng: np.random.Generator, cfg: GeneratorConfig,
 
     done = orders[(orders["status"] == "completed") & orders["customer_id"].isin(join_day.index)]
     done = done[done["day"] >= done["customer_id"].map(join_day)]
-    done = done.sort_values(["customer_id", "day"], kind="stable")
+    done = stable_sort(done, ["customer_id", "day"])
     net = done["gross_amount"] - done["discount_amount"] - done["refunded_amount"]
     earned = np.floor(net.to_numpy()).astype(int)
     earns = pd.DataFrame({"customer_id": done["customer_id"].to_numpy(),

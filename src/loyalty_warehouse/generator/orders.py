@@ -16,11 +16,13 @@ from .ids import serial_ids, sorted_by_day
 
 # Relative demand by calendar month (January first): holiday peak, summer dip.
 SEASONALITY = np.array([0.85, 0.85, 0.95, 1.0, 1.0, 0.95, 0.9, 0.9, 1.0, 1.05, 1.35, 1.5])
-ORDER_CHANNELS = np.array(["web", "app", "store", "phone"])
+# Vocabularies drawn for every order are object arrays: each drawn value is then one of
+# these few Python strings, not a string object of its own per row (about 1.8 GB at L).
+ORDER_CHANNELS = np.array(["web", "app", "store", "phone"], dtype=object)
 ORDER_CHANNEL_P = [0.45, 0.3, 0.2, 0.05]
-STATUSES = np.array(["completed", "cancelled", "returned"])
+STATUSES = np.array(["completed", "cancelled", "returned"], dtype=object)
 STATUS_P = [0.9, 0.06, 0.04]
-PROMO_CODES = np.array(["SPRING10", "WELCOME15", "VIP20", "SAVE10"])
+PROMO_CODES = np.array(["SPRING10", "WELCOME15", "VIP20", "SAVE10"], dtype=object)
 TICKET_CHANNELS = np.array(list(FIRST_RESPONSE_HOURS_BY_CHANNEL))
 TICKET_CHANNEL_P = [0.2, 0.3, 0.1, 0.3, 0.1]
 CATEGORIES = np.array(["product_quality", "delivery", "billing", "account", "how_to",
