@@ -7,20 +7,20 @@
 
 with
 
-source as (
+source as {{ inline_cte() }} (
     select * from {{ raw_table('campaign_touches', skip_files=files_loaded()) }}
 ),
 
-customers as (
+customers as {{ inline_cte() }} (
     select customer_id from {{ ref('stg_customers') }}
 ),
 
 -- a touch of a campaign we do not know cannot be evaluated
-campaigns as (
+campaigns as {{ inline_cte() }} (
     select campaign_id from {{ ref('stg_campaigns') }}
 ),
 
-new_rows as (
+new_rows as {{ inline_cte() }} (
     select
         {{ source_columns('campaign_touches') }},
         source_file,

@@ -1,10 +1,10 @@
 with
 
-source as (
+source as {{ inline_cte() }} (
     select * from {{ raw_table('campaigns') }}
 ),
 
-typed as (
+typed as {{ inline_cte() }} (
     select
         {{ source_columns('campaigns') }},
         source_file,

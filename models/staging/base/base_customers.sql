@@ -7,11 +7,11 @@
 
 with
 
-source as (
+source as {{ inline_cte() }} (
     select * from {{ raw_table('customers', skip_files=files_loaded()) }}
 ),
 
-new_rows as (
+new_rows as {{ inline_cte() }} (
     select
         {{ source_columns('customers') }},
         source_file,

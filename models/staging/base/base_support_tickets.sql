@@ -7,15 +7,15 @@
 
 with
 
-source as (
+source as {{ inline_cte() }} (
     select * from {{ raw_table('support_tickets', skip_files=files_loaded()) }}
 ),
 
-customers as (
+customers as {{ inline_cte() }} (
     select customer_id from {{ ref('stg_customers') }}
 ),
 
-new_rows as (
+new_rows as {{ inline_cte() }} (
     select
         {{ source_columns('support_tickets') }},
         source_file,
