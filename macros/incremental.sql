@@ -10,7 +10,7 @@
     re-classify. `new_rows` and (unless has_customer is false) `customers` are import
     CTEs of the calling model; `references` as in classify_rows. -#}
 {% macro typed_with_reclassified(key, has_customer=true, references={}) -%}
-    typed as {{ inline_cte() }} (
+    typed as {{ inline_on_full_build() }} (
     {%- if is_incremental() %}
         {%- set derived = ['row_problem', 'has_duplicated_key', 'duplicate_reason',
                            'quarantine_reason', 'load_batch', 'classified_as_of'] -%}

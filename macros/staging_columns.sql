@@ -344,6 +344,14 @@
 {%- endmacro %}
 
 
+{#- inline_cte for the raw and typed rows of a base model on a full build; an incremental
+    run types only new files and the stored rows of touched keys, few rows that are
+    cheaper held once than the stored table read twice. -#}
+{% macro inline_on_full_build() -%}
+    {%- if not is_incremental() -%} {{ inline_cte() }} {%- endif -%}
+{%- endmacro %}
+
+
 {#- A phone number reduced to its digits and '+', so one number written two ways hashes
     the same. -#}
 {% macro digits_only(text) -%}

@@ -7,20 +7,20 @@
 
 with
 
-source as {{ inline_cte() }} (
+source as {{ inline_on_full_build() }} (
     select * from {{ raw_table('campaign_touches', skip_files=files_loaded()) }}
 ),
 
-customers as {{ inline_cte() }} (
+customers as (
     select customer_id from {{ ref('stg_customers') }}
 ),
 
 -- a touch of a campaign we do not know cannot be evaluated
-campaigns as {{ inline_cte() }} (
+campaigns as (
     select campaign_id from {{ ref('stg_campaigns') }}
 ),
 
-new_rows as {{ inline_cte() }} (
+new_rows as {{ inline_on_full_build() }} (
     select
         {{ source_columns('campaign_touches') }},
         source_file,

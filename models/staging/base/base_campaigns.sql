@@ -1,10 +1,10 @@
 with
 
-source as {{ inline_cte() }} (
+source as {{ inline_on_full_build() }} (
     select * from {{ raw_table('campaigns') }}
 ),
 
-typed as {{ inline_cte() }} (
+typed as {{ inline_on_full_build() }} (
     select
         {{ source_columns('campaigns') }},
         source_file,

@@ -7,11 +7,11 @@
 
 with
 
-source as {{ inline_cte() }} (
+source as {{ inline_on_full_build() }} (
     select * from {{ raw_table('customers', skip_files=files_loaded()) }}
 ),
 
-new_rows as {{ inline_cte() }} (
+new_rows as {{ inline_on_full_build() }} (
     select
         {{ source_columns('customers') }},
         source_file,

@@ -7,15 +7,15 @@
 
 with
 
-source as {{ inline_cte() }} (
+source as {{ inline_on_full_build() }} (
     select * from {{ raw_table('orders', skip_files=files_loaded()) }}
 ),
 
-customers as {{ inline_cte() }} (
+customers as (
     select customer_id from {{ ref('stg_customers') }}
 ),
 
-new_rows as {{ inline_cte() }} (
+new_rows as {{ inline_on_full_build() }} (
     select
         {{ source_columns('orders') }},
         source_file,
