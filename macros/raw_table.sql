@@ -6,7 +6,7 @@
     (an incremental run reads only the others). -#}
 {% macro raw_table(table, skip_files=[]) -%}
     {%- set contract = var('raw_contract')[table] -%}
-    {%- set columns = contract.required + contract.optional -%}
+    {%- set columns = contract_columns(table) -%}
     {%- set folder = var('raw_data_path') -%}
     {%- set seed_name = 'seed:raw_' ~ table -%}
     {%- if not folder and seed_name in skip_files -%}
@@ -30,7 +30,7 @@
 
 
 {% macro raw_file_relation(folder, table, contract, skip_files=[]) -%}
-    {%- set columns = contract.required + contract.optional -%}
+    {%- set columns = contract_columns(table) -%}
     {%- set prefix = folder.rstrip('/') ~ '/' -%}
     {%- set all_files = raw_files(folder, table) -%}
     {%- set files = [] -%}

@@ -50,7 +50,7 @@ def _generate(args: argparse.Namespace) -> int:
         folder, fmt, prefix = SEEDS_DIR, "csv", "raw_"
     else:
         folder, fmt, prefix = Path(args.out), args.format, ""
-    for path in write_tables(tables, folder, fmt, prefix=prefix, typed=not args.dirty):
+    for path in write_tables(tables, folder, fmt, prefix=prefix):
         print(f"  wrote {path} ({len(tables[path.stem.removeprefix(prefix)]):,} rows)",
               flush=True)
     if args.dirty or not args.seeds:

@@ -16,7 +16,7 @@ import pyarrow as pa
 from .campaigns import run_winback
 from .config import PURCHASE_RATE_BY_SCALE, SCALES, GeneratorConfig
 from .customers import make_customers
-from .ids import serial_ids, sorted_by_day
+from .ids import serial_ids, stable_sort
 from .loyalty import make_loyalty_events
 from .orders import make_orders_and_tickets, number
 from .raw_tables import RAW_COLUMNS, raw_tables, typed_tables
@@ -51,7 +51,7 @@ def _generate(cfg: GeneratorConfig, progress: Callable[[str], None]
     step(f"{len(surveys):,} survey answers")
     events = make_loyalty_events(rng, cfg, customers, orders)
     step(f"{len(events):,} loyalty events")
-    touches = sorted_by_day(touches, "sent_day", "customer_id")
+    touches = stable_sort(touches, ["sent_day", "customer_id"])
     touches = touches.reset_index(drop=True)
     touches["touch_id"] = number("K", len(touches))
     return step, (customers, orders, tickets, surveys, events, campaigns, touches)

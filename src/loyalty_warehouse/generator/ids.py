@@ -33,6 +33,3 @@ def stable_sort(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
             keys.append(values.to_numpy())
     return frame.iloc[np.lexsort(keys)]
 
-
-def sorted_by_day(frame: pd.DataFrame, day: str, *then: str) -> pd.DataFrame:
-    return stable_sort(frame, [day, *then])

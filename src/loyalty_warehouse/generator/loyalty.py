@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 
 from .config import GeneratorConfig
-from .ids import serial_ids, sorted_by_day, stable_sort
+from .ids import serial_ids, stable_sort
 
 TIER_THRESHOLDS = [("silver", 500), ("gold", 1500), ("platinum", 4000)]
 P_REDEEM = 0.2
@@ -54,7 +54,7 @@ def make_loyalty_events(rng: np.random.Generator, cfg: GeneratorConfig,
                              "tier": "", "order_id": ""})
     events = pd.concat([events, expiries], ignore_index=True)
     events = events[events["day"] < cfg.horizon_days]
-    events = sorted_by_day(events, "day", "customer_id", "event_type")
+    events = stable_sort(events, ["day", "customer_id", "event_type"])
     events = events.reset_index(drop=True)
     events["event_id"] = serial_ids("E", 1, len(events), 9)
     return events

@@ -12,7 +12,7 @@ from .effects import (
     SLOW_FIRST_RESPONSE_HOURS,
     STOP_DELAY_MEAN_DAYS,
 )
-from .ids import serial_ids, sorted_by_day
+from .ids import serial_ids, stable_sort
 
 # Relative demand by calendar month (January first): holiday peak, summer dip.
 SEASONALITY = np.array([0.85, 0.85, 0.95, 1.0, 1.0, 0.95, 0.9, 0.9, 1.0, 1.05, 1.35, 1.5])
@@ -130,13 +130,13 @@ def number(prefix: str, n: int) -> np.ndarray:
 def make_orders_and_tickets(rng: np.random.Generator, cfg: GeneratorConfig,
                             customers: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     orders = draw_orders(rng, cfg, customers)
-    orders = sorted_by_day(orders, "day", "customer_id").reset_index(drop=True)
+    orders = stable_sort(orders, ["day", "customer_id"]).reset_index(drop=True)
     orders["order_id"] = number("O", len(orders))
     orders = add_order_details(rng, orders)
     tickets = draw_tickets(rng, orders)
     orders, tickets = stop_after_slow_support(rng, orders, tickets)
     tickets = tickets[tickets["opened_day"] < cfg.horizon_days]
-    tickets = sorted_by_day(tickets, "opened_day", "customer_id")
+    tickets = stable_sort(tickets, ["opened_day", "customer_id"])
     tickets = tickets.reset_index(drop=True)
     tickets["ticket_id"] = number("T", len(tickets))
     # Nothing is answered or resolved after the extract date.

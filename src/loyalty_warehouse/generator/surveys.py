@@ -8,7 +8,7 @@ import pandas as pd
 from .campaigns import CHURN_GAP_DAYS
 from .config import GeneratorConfig
 from .effects import NPS_SCORE_DROP_AFTER_SLOW_RESPONSE, SLOW_FIRST_RESPONSE_HOURS
-from .ids import serial_ids, sorted_by_day
+from .ids import serial_ids, stable_sort
 
 P_POST_PURCHASE = 0.12
 P_POST_SUPPORT = 0.4
@@ -76,7 +76,7 @@ def make_surveys(rng: np.random.Generator, cfg: GeneratorConfig, customers: pd.D
     exits = exit_surveys(rng, cfg, orders, first_slow)
     out = pd.concat([answers, exits], ignore_index=True)
     out = out[out["day"] < cfg.horizon_days]
-    out = sorted_by_day(out, "day", "customer_id").reset_index(drop=True)
+    out = stable_sort(out, ["day", "customer_id"]).reset_index(drop=True)
     out["response_id"] = serial_ids("R", 1, len(out), 8)
     return out
 

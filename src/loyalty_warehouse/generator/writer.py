@@ -9,32 +9,11 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-TIMESTAMP_COLUMNS = {"created_at", "ordered_at", "responded_at", "opened_at",
-                     "first_response_at", "resolved_at", "occurred_at", "starts_at", "ends_at",
-                     "sent_at"}
-AMOUNT_COLUMNS = {"gross_amount", "discount_amount", "refunded_amount"}
-INTEGER_COLUMNS = {"birth_year", "score", "contacts_count", "reopened_count", "points",
-                   "discount_pct"}
-BOOLEAN_COLUMNS = {"handled_by_bot", "is_holdout"}
 
-
-def typed_column(name: str, text: pd.Series) -> pa.Array:
-    values = text.replace("", None)
-    if name in TIMESTAMP_COLUMNS:
-        parsed = pd.to_datetime(values, utc=True, format="ISO8601")
-        return pa.array(parsed, type=pa.timestamp("us", tz="UTC"))
-    if name in AMOUNT_COLUMNS:
-        return pa.array(pd.to_numeric(values), type=pa.float64())
-    if name in INTEGER_COLUMNS:
-        return pa.array(pd.to_numeric(values).astype("Int64"), type=pa.int64())
-    if name in BOOLEAN_COLUMNS:
-        return pa.array(values.map({"true": True, "false": False}), type=pa.bool_())
-    return pa.array(values, type=pa.string())
-
-
-def write_tables(tables: dict[str, pd.DataFrame], folder: Path, fmt: str, prefix: str = "",
-                 typed: bool = True) -> list[Path]:
-    """One file per table; Parquet is typed unless `typed` is False (dirty text feeds)."""
+def write_tables(tables: dict[str, pd.DataFrame], folder: Path, fmt: str,
+                 prefix: str = "") -> list[Path]:
+    """One file per text table: CSV, or Parquet of text columns (the dirty feeds; clean
+    typed Parquet is written by write_typed_tables)."""
     folder.mkdir(parents=True, exist_ok=True)
     written = []
     for name, frame in tables.items():
@@ -42,11 +21,8 @@ def write_tables(tables: dict[str, pd.DataFrame], folder: Path, fmt: str, prefix
         if fmt == "csv":
             frame.to_csv(path, index=False, lineterminator="\n")
         elif fmt == "parquet":
-            if typed:
-                arrays = [typed_column(c, frame[c]) for c in frame.columns]
-            else:
-                arrays = [pa.array(frame[c].replace("", None), type=pa.string())
-                          for c in frame.columns]
+            arrays = [pa.array(frame[c].replace("", None), type=pa.string())
+                      for c in frame.columns]
             pq.write_table(pa.Table.from_arrays(arrays, names=list(frame.columns)), path)
         else:
             raise ValueError(f"unknown format {fmt!r}: use csv or parquet")
