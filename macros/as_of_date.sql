@@ -39,5 +39,19 @@
     1970-01-02 (which also catches the text 'epoch'). Such rows are quarantined. -#}
 {% macro implausible_timestamp(column) -%}
     ({{ column }} is not null
-        and (not isfinite({{ column }}) or {{ column }} < cast('1970-01-02' as timestamp)))
+        and (not {{ is_finite(column) }} or {{ column }} < cast('1970-01-02' as timestamp)))
+{%- endmacro %}
+
+
+{#- DuckDB timestamps can be infinite; Spark's cannot. -#}
+{% macro is_finite(column) -%}
+    {{ return(adapter.dispatch('is_finite')(column)) }}
+{%- endmacro %}
+
+{% macro default__is_finite(column) -%}
+    true
+{%- endmacro %}
+
+{% macro duckdb__is_finite(column) -%}
+    isfinite({{ column }})
 {%- endmacro %}

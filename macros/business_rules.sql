@@ -37,7 +37,21 @@
 
 {#- A percentage 0-100 as a double; NULL (not 0, not an error) when the denominator is 0. -#}
 {% macro pct(numerator, denominator) -%}
-    (100.0 * ({{ numerator }}) / nullif({{ denominator }}, 0))
+    (100 * cast({{ numerator }} as double) / nullif({{ denominator }}, 0))
+{%- endmacro %}
+
+
+{#- A quotient as a double; NULL when the denominator is 0. Dividing decimals keeps only
+    6 decimal places on Spark (DuckDB returns a double): the numerator is a double first,
+    so both engines compute the same value. -#}
+{% macro divide(numerator, denominator) -%}
+    (cast({{ numerator }} as double) / nullif({{ denominator }}, 0))
+{%- endmacro %}
+
+
+{#- The mean of a column as a double (Spark's mean of a decimal is a 6-place decimal). -#}
+{% macro mean(expression) -%}
+    avg(cast({{ expression }} as double))
 {%- endmacro %}
 
 
@@ -62,7 +76,7 @@
 
 
 {% macro hours_between(first_timestamp, second_timestamp) -%}
-    ({{ dbt.datediff(first_timestamp, second_timestamp, 'second') }} / 3600.0)
+    (cast({{ dbt.datediff(first_timestamp, second_timestamp, 'second') }} as double) / 3600)
 {%- endmacro %}
 
 

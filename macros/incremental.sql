@@ -6,6 +6,22 @@
     in a load_batch newer than the model's own (macro changed_rows, strategy
     replace_customers). Changing a var (churn window, SLA) needs --full-refresh. -#}
 
+{#- The materialization of an incremental model. Spark rebuilds it whole on every run:
+    the delete of the replace_customers and delete+insert strategies needs a table format
+    with row-level deletes (Delta, Iceberg), which open-source Spark does not ship. -#}
+{% macro incremental_or_table() -%}
+    {{ return(adapter.dispatch('incremental_or_table')()) }}
+{%- endmacro %}
+
+{% macro default__incremental_or_table() -%}
+    {{ return('table') }}
+{%- endmacro %}
+
+{% macro duckdb__incremental_or_table() -%}
+    {{ return('incremental') }}
+{%- endmacro %}
+
+
 {#- The CTE `typed`: the new rows, plus on an incremental run the stored rows to
     re-classify. `new_rows` and (unless has_customer is false) `customers` are import
     CTEs of the calling model; `references` as in classify_rows. -#}

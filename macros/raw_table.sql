@@ -24,8 +24,8 @@
 
 {% macro empty_raw_table(columns) -%}
     (select {% for column in columns -%}
-        cast(null as varchar) as {{ column }},
-    {%- endfor %} cast(null as varchar) as source_file where 1 = 0)
+        cast(null as string) as {{ column }},
+    {%- endfor %} cast(null as string) as source_file where 1 = 0)
 {%- endmacro %}
 
 
@@ -47,9 +47,7 @@
         {%- endif -%}
         {{ empty_raw_table(columns) }}
     {%- else -%}
-        {%- set reader = raw_file_reader(files) -%}
-        {%- set described = run_query('describe select * from ' ~ reader) -%}
-        {%- set present = described.columns[0].values() | map('lower') | reject('eq', 'filename') | list -%}
+        {%- set present, types = raw_file_columns(files) -%}
         {%- set missing = contract.required | reject('in', present) | list -%}
         {%- if missing -%}
             {{ exceptions.raise_compiler_error(
@@ -67,22 +65,90 @@
         {%- elif extra -%}
             {{ log("raw " ~ table ~ ": ignoring extra column(s) " ~ extra | join(', '), info=true) }}
         {%- endif -%}
-        {%- set types = dict(zip(described.columns[0].values() | map('lower'), described.columns[1].values())) -%}
         {%- for column in columns if column.endswith('_id') and column in types
                 and types[column] | upper not in ('VARCHAR', 'STRING') -%}
             {{ exceptions.raise_compiler_error(
                 "raw file " ~ files | join(', ') ~ ": key column " ~ column ~ " is " ~ types[column]
                 ~ "; keys are text in the contract (write them as strings, e.g. 'C0000001')") }}
         {%- endfor -%}
-        (select {% for column in columns -%}
-            {%- if column in present -%}{{ column }}{%- else -%}cast(null as varchar) as {{ column }}{%- endif -%},
-        {%- endfor %} substr(filename, {{ prefix | length + 1 }}) as source_file from {{ reader }})
+        {{ raw_file_rows(files, columns, present, prefix) }}
     {%- endif -%}
 {%- endmacro %}
 
 
-{#- Files of one raw table: <table>.csv|parquet, or every such file in <table>/. -#}
+{#- The columns present in a table's files (lower case, in file order) and their types. -#}
+{% macro raw_file_columns(files) -%}
+    {{ return(adapter.dispatch('raw_file_columns')(files)) }}
+{%- endmacro %}
+
+{% macro duckdb__raw_file_columns(files) -%}
+    {%- set described = run_query('describe select * from ' ~ raw_file_reader(files)) -%}
+    {%- set names = described.columns[0].values() | map('lower') | list -%}
+    {{ return((names | reject('eq', 'filename') | list, dict(zip(names, described.columns[1].values())))) }}
+{%- endmacro %}
+
+{#- Spark reads each file as its own temporary view: one read of several CSV files would
+    match their columns by position, not by header. Columns are matched by name here. -#}
+{% macro default__raw_file_columns(files) -%}
+    {%- set present, types = [], {} -%}
+    {%- for file in files -%}
+        {%- set described = run_query('describe ' ~ raw_file_view(file)) -%}
+        {%- for row in described.rows if row[0] and not row[0].startswith('#') -%}
+            {%- if row[0] | lower not in present -%}
+                {%- do present.append(row[0] | lower) -%}
+                {%- do types.update({row[0] | lower: row[1]}) -%}
+            {%- endif -%}
+        {%- endfor -%}
+    {%- endfor -%}
+    {{ return((present, types)) }}
+{%- endmacro %}
+
+
+{#- Every row of the files with exactly the contract's columns (NULL where a file has no
+    such column) and source_file, the file's path below the data folder. -#}
+{% macro raw_file_rows(files, columns, present, prefix) -%}
+    {{ return(adapter.dispatch('raw_file_rows')(files, columns, present, prefix)) }}
+{%- endmacro %}
+
+{% macro duckdb__raw_file_rows(files, columns, present, prefix) -%}
+    (select {% for column in columns -%}
+        {%- if column in present -%}{{ column }}{%- else -%}cast(null as string) as {{ column }}{%- endif -%},
+    {%- endfor %} substr(filename, {{ prefix | length + 1 }}) as source_file from {{ raw_file_reader(files) }})
+{%- endmacro %}
+
+{% macro default__raw_file_rows(files, columns, present, prefix) -%}
+    (
+    {%- for file in files %}
+        {%- set in_file = run_query('describe ' ~ raw_file_view(file)).columns[0].values() | map('lower') | list %}
+        select {% for column in columns -%}
+            {%- if column in in_file -%}{{ column }}{%- else -%}cast(null as string) as {{ column }}{%- endif -%},
+        {%- endfor %} '{{ file[prefix | length:] | replace("'", "\\'") }}' as source_file
+        from {{ raw_file_view(file) }}
+        {{- '\n        union all' if not loop.last }}
+    {%- endfor %}
+    )
+{%- endmacro %}
+
+
+{#- A Spark temporary view of one raw file, every CSV value as text (as DuckDB's reader
+    with all_varchar); RFC 4180 quoting, values may span lines. -#}
+{% macro raw_file_view(file) -%}
+    {%- set name = 'raw_file_' ~ local_md5(file) -%}
+    {%- set format = file.rsplit('.', 1)[-1] | lower -%}
+    {%- set options = "header 'true', multiLine 'true', escape '\"', mode 'FAILFAST'"
+        if format == 'csv' else "mergeSchema 'false'" -%}
+    {%- do run_query("create or replace temporary view " ~ name ~ " using " ~ format ~ " options (path '"
+                     ~ file | replace("'", "\\'") ~ "', " ~ options ~ ")") -%}
+    {{ return(name) }}
+{%- endmacro %}
+
+
+{#- Files of one raw table: <table>.csv|parquet, or every such file in <table>/, sorted. -#}
 {% macro raw_files(folder, table) -%}
+    {{ return(adapter.dispatch('raw_files')(folder, table)) }}
+{%- endmacro %}
+
+{% macro duckdb__raw_files(folder, table) -%}
     {%- set base = folder.rstrip('/').replace("'", "''") ~ '/' ~ table -%}
     {%- set query -%}
         select file from glob('{{ base }}.csv')
@@ -92,6 +158,24 @@
         order by file
     {%- endset -%}
     {{ return(run_query(query).columns[0].values() | list) }}
+{%- endmacro %}
+
+{#- Spark lists the folder's files (two levels; their contents are not read) and returns
+    them in the form DuckDB's glob does: the folder as given, then the file's path. -#}
+{% macro default__raw_files(folder, table) -%}
+    {%- set prefix = folder.rstrip('/') ~ '/' -%}
+    {%- do run_query("create or replace temporary view raw_folder_files using binaryFile options (path '"
+                     ~ (prefix ~ '{*,*/*}') | replace("'", "\\'") ~ "')") -%}
+    {%- set files = [] -%}
+    {%- for path in run_query('select distinct path from raw_folder_files').columns[0].values() -%}
+        {%- set parts = path.split('/') -%}
+        {%- set relative = parts[-2] ~ '/' ~ parts[-1] if parts[-2] == table else parts[-1] -%}
+        {%- if relative in [table ~ '.csv', table ~ '.parquet']
+                or (relative.startswith(table ~ '/') and relative.rsplit('.', 1)[-1] in ['csv', 'parquet']) -%}
+            {%- do files.append(prefix ~ relative) -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {{ return(files | sort) }}
 {%- endmacro %}
 
 

@@ -15,7 +15,7 @@
 {% macro source_columns(table) -%}
     {%- for column in contract_columns(table) -%}
         {{ column }} as src__{{ column }},
-        cast(null as varchar) as raw__{{ column }}{{ ',\n        ' if not loop.last }}
+        cast(null as string) as raw__{{ column }}{{ ',\n        ' if not loop.last }}
     {%- endfor -%}
 {%- endmacro %}
 
@@ -41,7 +41,7 @@
     {%- set pii = var('pii_columns').get(table, []) -%}
     {%- set free_text = var('free_text_columns').get(table, []) -%}
     {%- for column in contract_columns(table) -%}
-        {%- set text = 'cast(' ~ rows ~ '.src__' ~ column ~ ' as varchar)' -%}
+        {%- set text = 'cast(' ~ rows ~ '.src__' ~ column ~ ' as string)' -%}
         {%- set typed = rows ~ '.' ~ typed_column(table, column) -%}
         {%- if column in pii -%}
             {%- set text = redacted(text) -%}
@@ -50,7 +50,7 @@
             {%- set text = scrub_pii(text) -%}
         {%- endif -%}
         case when {{ rows }}.quarantine_reason is not null then
-            coalesce({{ rows }}.raw__{{ column }}, {{ text }}, cast({{ typed }} as varchar))
+            coalesce({{ rows }}.raw__{{ column }}, {{ text }}, cast({{ typed }} as string))
         end as raw__{{ column }}{{ ',\n        ' if not loop.last }}
     {%- endfor -%}
 {%- endmacro %}
@@ -78,7 +78,7 @@
 {% macro row_fingerprint(table, key, rows) -%}
     {%- set parts = [] -%}
     {%- for column in contract_columns(table) -%}
-        {%- set text = "cast(" ~ rows ~ "." ~ typed_column(table, column) ~ " as varchar)" -%}
+        {%- set text = "cast(" ~ rows ~ "." ~ typed_column(table, column) ~ " as string)" -%}
         {%- if column == key %}{% set text = same_key(text) %}{% endif -%}
         {%- do parts.append("coalesce(" ~ text ~ ", '<null>')") -%}
         {%- if not loop.last %}{% do parts.append("'|'") %}{% endif -%}
@@ -92,11 +92,11 @@
     unparseable (see `unparseable`). -#}
 {% macro clean_text(column) -%}
     case
-        when upper(trim(cast({{ column }} as varchar))) not in (
+        when upper(trim(cast({{ column }} as string))) not in (
             {%- for marker in var('missing_value_markers') -%}
                 '{{ marker }}'{{ ', ' if not loop.last }}
             {%- endfor -%})
-            then nullif(trim(cast({{ column }} as varchar)), '')
+            then nullif(trim(cast({{ column }} as string)), '')
     end
 {%- endmacro %}
 
@@ -114,10 +114,52 @@
     unparseable. Typed (Parquet) columns skip the check. -#}
 {% macro when_text_matches(column, pattern) -%}
     case
-        when typeof({{ column }}) <> 'VARCHAR'
-            or regexp_full_match(cast({{ column }} as varchar), '{{ pattern }}')
+        when not {{ is_text(column) }} or {{ full_match('cast(' ~ column ~ ' as string)', pattern) }}
             then {{ column }}
     end
+{%- endmacro %}
+
+
+{#- True when a raw column is text (CSV; Parquet columns may be typed). -#}
+{% macro is_text(column) -%}
+    {{ return(adapter.dispatch('is_text')(column)) }}
+{%- endmacro %}
+
+{% macro default__is_text(column) -%}
+    (typeof({{ column }}) = 'string')
+{%- endmacro %}
+
+{% macro duckdb__is_text(column) -%}
+    (typeof({{ column }}) = 'VARCHAR')
+{%- endmacro %}
+
+
+{#- True when the whole text matches a regular expression. -#}
+{% macro full_match(text, pattern) -%}
+    {{ return(adapter.dispatch('full_match')(text, pattern)) }}
+{%- endmacro %}
+
+{% macro default__full_match(text, pattern) -%}
+    ({{ text }} rlike {{ regex_literal('^(?:' ~ pattern ~ ')$') }})
+{%- endmacro %}
+
+{% macro duckdb__full_match(text, pattern) -%}
+    regexp_full_match({{ text }}, {{ regex_literal(pattern) }})
+{%- endmacro %}
+
+
+{#- A regular expression as a string literal: Spark SQL reads backslash escapes in
+    literals (so '\s' must be written '\\s'), DuckDB does not. -#}
+{% macro regex_literal(pattern) -%}
+    {{ return(adapter.dispatch('regex_literal')(pattern)) }}
+{%- endmacro %}
+
+{% macro default__regex_literal(pattern) -%}
+    '{{ pattern | replace("\\", "\\\\") | replace("'", "\\'") }}'
+{%- endmacro %}
+
+{% macro duckdb__regex_literal(pattern) -%}
+    '{{ pattern | replace("'", "''") }}'
 {%- endmacro %}
 
 
@@ -141,7 +183,7 @@
 {% macro unparseable(column) -%}
     (case
         when {{ column }} is null then coalesce(
-            nullif(trim(cast(src__{{ column }} as varchar)), ''), nullif(trim(raw__{{ column }}), '')
+            nullif(trim(cast(src__{{ column }} as string)), ''), nullif(trim(raw__{{ column }}), '')
         ) is not null
         else false
     end)
@@ -210,13 +252,13 @@
 {%- endmacro %}
 
 {% macro default__scrub_pii(text) -%}
-    regexp_replace(regexp_replace({{ text }}, '{{ var("pii_patterns").email }}', '[email]'),
-        '{{ var("pii_patterns").phone }}', '[phone]')
+    regexp_replace(regexp_replace({{ text }}, {{ regex_literal(var("pii_patterns").email) }}, '[email]'),
+        {{ regex_literal(var("pii_patterns").phone) }}, '[phone]')
 {%- endmacro %}
 
 {% macro duckdb__scrub_pii(text) -%}
-    regexp_replace(regexp_replace({{ text }}, '{{ var("pii_patterns").email }}', '[email]', 'g'),
-        '{{ var("pii_patterns").phone }}', '[phone]', 'g')
+    regexp_replace(regexp_replace({{ text }}, {{ regex_literal(var("pii_patterns").email) }}, '[email]', 'g'),
+        {{ regex_literal(var("pii_patterns").phone) }}, '[phone]', 'g')
 {%- endmacro %}
 
 
@@ -225,16 +267,19 @@
     {{ return(adapter.dispatch('to_utc')(column)) }}
 {%- endmacro %}
 
+{#- The session time zone is UTC (profiles.yml): a timestamp cast applies the offset. -#}
 {% macro default__to_utc(column) -%}
-    to_utc_timestamp(try_cast({{ column }} as timestamp), 'UTC')
+    try_cast({{ when_text_matches(column, iso_timestamp_pattern()) }} as timestamp)
 {%- endmacro %}
 
 {#- Checking the form first also keeps DuckDB 1.5's named-zone bug away: one value
     ending in 'EST' in a vector made try_cast apply EST to the naive values after it. -#}
 {% macro duckdb__to_utc(column) -%}
-    cast(timezone('UTC', try_cast({{ when_text_matches(column,
-        '\s*[0-9]{4}-[0-9]{2}-[0-9]{2}([T ][0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,9})?)?)?\s*(Z|[+-][0-9]{2}(:?[0-9]{2})?)?\s*')
-    }} as timestamptz)) as timestamp)
+    cast(timezone('UTC', try_cast({{ when_text_matches(column, iso_timestamp_pattern()) }} as timestamptz)) as timestamp)
+{%- endmacro %}
+
+{% macro iso_timestamp_pattern() -%}
+    {{ return('\s*[0-9]{4}-[0-9]{2}-[0-9]{2}([T ][0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,9})?)?)?\s*(Z|[+-][0-9]{2}(:?[0-9]{2})?)?\s*') }}
 {%- endmacro %}
 
 
@@ -268,7 +313,7 @@
     with_duplicate_problem as (
         select
             flagged.*,
-            cast(null as varchar) as duplicate_reason
+            cast(null as string) as duplicate_reason
         from flagged
         where not has_duplicated_key
         union all
@@ -340,7 +385,14 @@
     typing twice is cheaper (base_orders at L under a 2 GB limit: 20 s materialized,
     14 s inlined). Renders nothing on other adapters. -#}
 {% macro inline_cte() -%}
-    {%- if target.type == 'duckdb' -%} not materialized {%- endif -%}
+    {{ return(adapter.dispatch('inline_cte')()) }}
+{%- endmacro %}
+
+{% macro default__inline_cte() -%}
+{%- endmacro %}
+
+{% macro duckdb__inline_cte() -%}
+    not materialized
 {%- endmacro %}
 
 

@@ -8,6 +8,6 @@ from loyalty_warehouse import clv
 
 def model(dbt, session) -> pd.DataFrame:
     dbt.config(materialized="table")
-    summary = dbt.ref("int_customer_repeat_purchases").df()
-    fits = clv.fits_from_parameters(dbt.ref("int_clv_model_parameters").df())
+    summary = clv.as_pandas(dbt.ref("int_customer_repeat_purchases"))
+    fits = clv.fits_from_parameters(clv.as_pandas(dbt.ref("int_clv_model_parameters")))
     return clv.predict(summary, fits["bg_nbd"], fits["gamma_gamma"])

@@ -5,7 +5,7 @@
     Incremental: recomputes the customers a new order batch touched and the months from
     the last stored one on (as_of_date moves their month-end state). -#}
 {{ config(
-    materialized='incremental',
+    materialized=incremental_or_table(),
     incremental_strategy='replace_customers',
     changed_by='base_orders',
     open_months=true,

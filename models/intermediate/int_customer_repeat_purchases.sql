@@ -36,7 +36,7 @@ summary as (
         first_purchase_date,
         max(order_date) as last_purchase_date,
         count(*) - 1 as repeat_purchase_days,
-        avg(case when order_date > first_purchase_date then day_net_revenue end)
+        {{ mean('case when order_date > first_purchase_date then day_net_revenue end') }}
             as repeat_mean_spend
     from with_first_day
     group by customer_id, first_purchase_date

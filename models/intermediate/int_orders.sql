@@ -2,7 +2,7 @@
     revenue (net of discount and refunds); each purchase knows the customer's previous one
     and whether it reactivated the customer (previous purchase more than W days earlier). -#}
 {{ config(
-    materialized='incremental',
+    materialized=incremental_or_table(),
     incremental_strategy='replace_customers',
     changed_by='base_orders',
     on_schema_change='fail'

@@ -2,7 +2,7 @@
     contact resolution, repeat contact (another ticket by the customer in the previous
     30 days), SLA breach (var sla_first_response_hours) and the response-time bucket. -#}
 {{ config(
-    materialized='incremental',
+    materialized=incremental_or_table(),
     incremental_strategy='replace_customers',
     changed_by='base_support_tickets',
     revealed_later={'model': 'stg_support_tickets', 'key': 'ticket_id',

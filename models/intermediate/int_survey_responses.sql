@@ -1,7 +1,7 @@
 {#- Survey answers with their month and NPS band, and the de-duplication rule for NPS:
     one answer per customer and month, the latest. -#}
 {{ config(
-    materialized='incremental',
+    materialized=incremental_or_table(),
     incremental_strategy='replace_customers',
     changed_by='base_survey_responses',
     on_schema_change='fail'

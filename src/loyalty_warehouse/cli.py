@@ -75,8 +75,44 @@ def _build(args: argparse.Namespace) -> int:
     from .publish import build
 
     dbt_args = args.dbt_args[1:] if args.dbt_args[:1] == ["--"] else args.dbt_args
+    if args.target != "duckdb":
+        return _spark_build(args.target, dbt_args)
     return build(dbt_args, args.max_quarantine_share, Path(args.docs_dir), args.incremental,
                  args.max_row_drop)
+
+
+def _spark_build(target: str, dbt_args: list[str]) -> int:
+    """dbt build on Spark: models, data tests, unit tests and contracts. The audit and
+    the atomic publish of the served DuckDB file are DuckDB's (see the README)."""
+    from .engines import EngineError, spark_build
+
+    spark_dir = Path(os.environ.get("LOYALTY_SPARK_DIR",
+                                    Path(os.environ.get("LOYALTY_WAREHOUSE_DIR", "warehouse"))
+                                    / "spark"))
+    try:
+        spark_build(spark_dir, target=target, dbt_args=dbt_args)
+    except EngineError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    print(f"built and tested on Spark ({target}); tables in {spark_dir / 'tables'}")
+    return 0
+
+
+def _compare_engines(args: argparse.Namespace) -> int:
+    from .engines import EngineError, compare_engines
+
+    started = time.perf_counter()
+    try:
+        total, problems = compare_engines(Path(args.work), Path(args.data_dir)
+                                          if args.data_dir else None)
+    except EngineError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    for problem in problems:
+        print(f"DIFFERENT {problem}")
+    print(f"{total - len(problems)} of {total} tables equal "
+          f"({time.perf_counter() - started:.0f} s)")
+    return 1 if problems else 0
 
 
 def _restore(args: argparse.Namespace) -> int:
@@ -182,8 +218,20 @@ def build_parser() -> argparse.ArgumentParser:
     bld.add_argument("--incremental", action="store_true",
                      help="start the candidate from a copy of the served warehouse, so the "
                           "incremental models load only new raw files (default: full build)")
+    bld.add_argument("--target", choices=["duckdb", "spark", "spark_cluster"],
+                     default="duckdb", help="spark: local Spark in this process; "
+                     "spark_cluster: a Thrift server (LOYALTY_SPARK_HOST, ...); both build "
+                     "and test without the DuckDB audit and publish")
     bld.add_argument("dbt_args", nargs=argparse.REMAINDER, help="passed to dbt build")
     bld.set_defaults(func=_build)
+
+    cmp = sub.add_parser("compare-engines", help="build on DuckDB and on Spark and compare "
+                                                 "every mart and staging table")
+    cmp.add_argument("--data-dir", default=os.environ.get("LOYALTY_DATA_DIR") or None,
+                     help="a raw data folder (default: the committed seeds)")
+    cmp.add_argument("--work", default="warehouse/compare-engines",
+                     help="scratch folder for both builds (emptied first)")
+    cmp.set_defaults(func=_compare_engines)
 
     rst = sub.add_parser("restore", help="serve the previous published version again")
     rst.set_defaults(func=_restore)

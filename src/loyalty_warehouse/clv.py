@@ -47,6 +47,13 @@ ATTEMPTS: list[tuple[float, float | None]] = [(0.0, None), (0.0, 0.0), (1e-6, No
 Fitter = TypeVar("Fitter", BetaGeoFitter, GammaGammaFitter)
 
 
+def as_pandas(relation: object) -> pd.DataFrame:
+    """A dbt Python model's input as pandas: a DuckDB relation (.df()) or a Spark
+    DataFrame (.toPandas())."""
+    to_pandas = getattr(relation, "toPandas", None) or relation.df  # type: ignore[attr-defined]
+    return to_pandas()
+
+
 def _fit_attempts(make: Callable[[float], Fitter],
                   fit: Callable[[Fitter, np.ndarray | None], object],
                   size: int) -> tuple[Fitter, float] | None:

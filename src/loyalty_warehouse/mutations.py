@@ -133,8 +133,8 @@ MUTATIONS = [
              "pct('quality_tickets', 'orders')", "pct('quality_tickets', 'tickets')",
              "quality complaints divided by tickets instead of orders"),
     Mutation("zero_denominator_as_zero", "macros/business_rules.sql",
-             "(100.0 * ({{ numerator }}) / nullif({{ denominator }}, 0))",
-             "coalesce(100.0 * ({{ numerator }}) / nullif({{ denominator }}, 0), 0)",
+             "(100 * cast({{ numerator }} as double) / nullif({{ denominator }}, 0))",
+             "coalesce(100 * cast({{ numerator }} as double) / nullif({{ denominator }}, 0), 0)",
              "ratios 0 instead of NULL when the denominator is 0"),
     Mutation("cohort_cell_after_as_of", "models/intermediate/int_months.sql",
              "<= bounds.last_month", "<= {{ add_months('bounds.last_month', 1) }}",
@@ -215,8 +215,8 @@ MUTATIONS = [
              "BG/NBD recency in days while age is in weeks", "tests/python/test_clv.py"),
     Mutation("clv_first_day_in_mean_spend",
              "models/intermediate/int_customer_repeat_purchases.sql",
-             "avg(case when order_date > first_purchase_date then day_net_revenue end)",
-             "avg(case when order_date >= first_purchase_date then day_net_revenue end)",
+             "mean('case when order_date > first_purchase_date then day_net_revenue end')",
+             "mean('case when order_date >= first_purchase_date then day_net_revenue end')",
              "Gamma-Gamma mean spend includes the first purchase", "tests/python/test_clv.py"),
     Mutation("alive_band_edge_exclusive", "macros/business_rules.sql",
              "{{ probability }} >= 0.7 then 'likely_alive'",
@@ -284,8 +284,8 @@ MUTATIONS = [
              "rows unbounded preceding", "rows between current row and current row",
              "cumulative cohort revenue holds only the month's revenue", COHORTS),
     Mutation("revenue_per_active_customer", "models/marts/loyalty/customer_cohorts.sql",
-             "cumulative_net_revenue / nullif(cohort_size, 0)",
-             "cumulative_net_revenue / nullif(active_customers, 0)",
+             "divide('cumulative_net_revenue', 'cohort_size')",
+             "divide('cumulative_net_revenue', 'active_customers')",
              "revenue per cohort customer divided by the month's active customers", COHORTS),
     Mutation("reason_share_over_known_reasons", "models/marts/churn/churn_reasons_monthly.sql",
              "cast({{ pct('churned_customers', 'month_churned_customers') }} as double)",
@@ -339,7 +339,7 @@ MUTATIONS = [
              "tests/python/test_bad_input.py::"
              "test_a_copy_with_blanks_around_values_is_an_exact_duplicate"),
     Mutation("raw_value_of_a_new_row_not_checked", "macros/staging_columns.sql",
-             "nullif(trim(cast(src__{{ column }} as varchar)), ''), "
+             "nullif(trim(cast(src__{{ column }} as string)), ''), "
              "nullif(trim(raw__{{ column }}), '')",
              "nullif(trim(raw__{{ column }}), '')",
              "a new row's value that does not parse reads as missing (a discount of 0) "

@@ -141,13 +141,9 @@ final as (
         cast(coalesce(by_campaign.returned_orders_90d, 0) as bigint) as returned_orders_90d,
         cast(coalesce(by_campaign.returned_net_revenue_90d, 0) as decimal(18, 2))
             as returned_net_revenue_90d,
-        cast(
-            by_campaign.returned_net_revenue_90d / nullif(by_campaign.returned_orders_90d, 0)
-            as double
-        ) as returned_average_order_value,
-        cast(
-            1.0 * by_campaign.returned_orders_90d
-            / nullif(by_campaign.contacted_returned_customers, 0) as double)
+        {{ divide('by_campaign.returned_net_revenue_90d', 'by_campaign.returned_orders_90d') }}
+            as returned_average_order_value,
+        {{ divide('by_campaign.returned_orders_90d', 'by_campaign.contacted_returned_customers') }}
             as returned_orders_per_customer
     from campaigns
     left join by_campaign on campaigns.campaign_id = by_campaign.campaign_id

@@ -87,7 +87,7 @@ profile as (
         purchases.cohort_month,
         coalesce(purchases.orders_count, 0) as orders_count,
         coalesce(purchases.net_revenue, 0) as net_revenue,
-        purchases.net_revenue / nullif(purchases.orders_count, 0) as average_order_value,
+        {{ divide('purchases.net_revenue', 'purchases.orders_count') }} as average_order_value,
         coalesce(purchases.orders_count >= 2, false) as is_repeat_customer,
         {{ days_between('purchases.last_order_date', 'as_of.as_of_date') }} as days_since_last_order,
         {{ days_between('purchases.first_order_date', 'as_of.as_of_date') }} as days_since_first_order,

@@ -1,5 +1,5 @@
 {{ config(
-    materialized='incremental',
+    materialized=incremental_or_table(),
     incremental_strategy='replace_customers',
     changed_by='base_support_tickets',
     revealed_later={'model': 'int_support_tickets', 'key': 'ticket_id',

@@ -1,5 +1,5 @@
 {{ config(
-    materialized='incremental',
+    materialized=incremental_or_table(),
     incremental_strategy='replace_customers',
     changed_by='base_survey_responses',
     on_schema_change='fail'

@@ -71,7 +71,7 @@ final as (
         cast({{ pct('active_customers', 'cohort_size') }} as double) as retention_rate,
         cast(net_revenue as decimal(18, 2)) as net_revenue,
         cast(cumulative_net_revenue as decimal(18, 2)) as cumulative_net_revenue,
-        cast(cumulative_net_revenue / nullif(cohort_size, 0) as double)
+        {{ divide('cumulative_net_revenue', 'cohort_size') }}
             as revenue_per_cohort_customer
     from filled
 )

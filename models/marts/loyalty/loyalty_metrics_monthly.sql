@@ -210,8 +210,8 @@ final as (
         cast(orders as bigint) as orders,
         cast(net_revenue as decimal(18, 2)) as net_revenue,
         cast(purchasing_customers as bigint) as purchasing_customers,
-        cast(net_revenue / nullif(orders, 0) as double) as average_order_value,
-        cast(1.0 * orders / nullif(purchasing_customers, 0) as double) as purchase_frequency,
+        {{ divide('net_revenue', 'orders') }} as average_order_value,
+        {{ divide('orders', 'purchasing_customers') }} as purchase_frequency,
         cast(returned_orders as bigint) as returned_orders,
         cast({{ pct('returned_orders', 'orders + returned_orders') }} as double) as return_rate,
         cast(quality_tickets as bigint) as quality_tickets,
@@ -224,9 +224,9 @@ final as (
         -- 95% margin of error: 1.96 x 100 x sqrt((p + d - (p - d)^2) / n); the variance term
         -- is never negative in exact arithmetic, greatest() absorbs rounding
         cast(1.96 * 100 * sqrt(greatest(
-            (1.0 * promoters / nullif(nps_responses, 0))
-            + (1.0 * detractors / nullif(nps_responses, 0))
-            - power(1.0 * (promoters - detractors) / nullif(nps_responses, 0), 2),
+            {{ divide('promoters', 'nps_responses') }}
+            + {{ divide('detractors', 'nps_responses') }}
+            - power({{ divide('promoters - detractors', 'nps_responses') }}, 2),
             0
         ) / nullif(nps_responses, 0)) as double) as nps_margin_of_error,
         cast(csat_responses as bigint) as csat_responses,

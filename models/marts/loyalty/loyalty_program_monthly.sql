@@ -87,8 +87,8 @@ final as (
         cast(coalesce(activity.orders, 0) as bigint) as orders,
         cast(coalesce(activity.net_revenue, 0) as decimal(18, 2)) as net_revenue,
         cast(coalesce(activity.purchasing_customers, 0) as bigint) as purchasing_customers,
-        cast(activity.net_revenue / nullif(activity.orders, 0) as double) as average_order_value,
-        cast(1.0 * activity.orders / nullif(activity.purchasing_customers, 0) as double)
+        {{ divide('activity.net_revenue', 'activity.orders') }} as average_order_value,
+        {{ divide('activity.orders', 'activity.purchasing_customers') }}
             as purchase_frequency,
         cast(coalesce(activity.customers_start, 0) as bigint) as customers_start,
         cast(coalesce(activity.churned_customers, 0) as bigint) as churned_customers,

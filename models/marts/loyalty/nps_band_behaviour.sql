@@ -14,7 +14,7 @@ by_band as (
         sum(case when is_repeat_customer then 1 else 0 end) as repeat_customers,
         sum(case when lifecycle_status = 'churned' then 1 else 0 end) as churned_customers,
         avg(orders_count) as orders_per_customer,
-        avg(net_revenue) as net_revenue_per_customer
+        {{ mean('net_revenue') }} as net_revenue_per_customer
     from customers
     group by latest_nps_band
 ),

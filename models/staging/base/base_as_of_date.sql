@@ -3,7 +3,7 @@
     as_of_date and of the data-end rule in base_as_of_bounds. Dates that no real order
     can carry (before 1970-01-02, infinite) are left out; their rows are quarantined. -#}
 {{ config(
-    materialized='incremental',
+    materialized=incremental_or_table(),
     incremental_strategy='append',
     on_schema_change='fail'
 ) }}

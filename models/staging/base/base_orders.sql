@@ -1,5 +1,5 @@
 {{ config(
-    materialized='incremental',
+    materialized=incremental_or_table(),
     incremental_strategy='delete+insert',
     unique_key='order_id',
     on_schema_change='fail'

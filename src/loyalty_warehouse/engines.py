@@ -1,0 +1,221 @@
+"""The warehouse on Apache Spark, and the table-by-table comparison with DuckDB.
+
+`spark_build` runs `dbt build` (models, data tests, unit tests, contracts) on a Spark
+target through `loyalty_warehouse.spark_dbt`. `compare_engines` builds the same data on
+both engines and compares every public mart and every staging table: same columns, same
+types, rows equal as multisets (decimals and text exactly, doubles to 1e-9 relative).
+Spark's tables are exported to Parquet by the same Spark session that built them and read
+by DuckDB, so one engine's reader never judges the other's arithmetic.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+from . import children
+
+SPARK_SCHEMAS = {"loyalty": "main", "staging": "staging"}
+RELATIVE_TOLERANCE = 1e-9
+# Spark's names for the contract's types, as DuckDB names them
+SPARK_TYPES = {"string": "VARCHAR", "int": "INTEGER", "bigint": "BIGINT", "double": "DOUBLE",
+               "boolean": "BOOLEAN", "date": "DATE", "timestamp": "TIMESTAMP",
+               "float": "FLOAT", "smallint": "SMALLINT", "tinyint": "TINYINT"}
+
+
+class EngineError(RuntimeError):
+    """A build failed, or the engines disagree."""
+
+
+def spark_env(spark_dir: Path, data_dir: Path | None = None) -> dict[str, str]:
+    env = {**os.environ, "LOYALTY_SPARK_DIR": str(spark_dir.resolve())}
+    if data_dir is not None:
+        env["LOYALTY_DATA_DIR"] = str(data_dir.resolve())
+    return env
+
+
+def spark_command(args: list[str], spark_dir: Path) -> list[str]:
+    """A dbt command on Spark with this run's own target and log folders."""
+    return [sys.executable, "-m", "loyalty_warehouse.spark_dbt", *args,
+            "--target-path", str(spark_dir / "target"), "--log-path", str(spark_dir / "logs")]
+
+
+def build_args(target: str, data_dir: Path | None, extra: list[str]) -> list[str]:
+    args = ["build", "--target", target, *extra]
+    if data_dir is not None or os.environ.get("LOYALTY_DATA_DIR"):
+        # the committed seeds are not the data of this build
+        args += ["--exclude", "path:seeds/raw"]
+    return args
+
+
+def spark_build(spark_dir: Path, data_dir: Path | None = None, target: str = "spark",
+                dbt_args: list[str] | None = None, export_to: Path | None = None) -> None:
+    """dbt build on Spark; with export_to, every table of the compared schemas is then
+    written as Parquet there (one folder per table) by the same session."""
+    spark_dir.mkdir(parents=True, exist_ok=True)
+    args = build_args(target, data_dir, dbt_args or [])
+    if export_to is not None:
+        args = ["--export-to", str(export_to), *args]
+    returncode, _ = children.run(spark_command(args, spark_dir),
+                                 env=spark_env(spark_dir, data_dir))
+    if returncode != 0:
+        raise EngineError(f"dbt build on Spark ({target}) failed (exit {returncode}); "
+                          "see the output above")
+
+
+def duckdb_build(database: Path, data_dir: Path | None = None) -> None:
+    env = {**os.environ, "LOYALTY_DUCKDB_PATH": str(database)}
+    if data_dir is not None:
+        env["LOYALTY_DATA_DIR"] = str(data_dir.resolve())
+    work = database.parent
+    command = [str(Path(sys.executable).parent / "dbt"), *build_args("duckdb", data_dir, []),
+               "--target-path", str(work / "target-duckdb"), "--log-path", str(work / "logs")]
+    returncode, _ = children.run(command, env=env)
+    if returncode != 0:
+        raise EngineError(f"dbt build on DuckDB failed (exit {returncode})")
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    type: str
+
+    @property
+    def is_double(self) -> bool:
+        return self.type in ("DOUBLE", "FLOAT")
+
+
+def duckdb_type(spark_type: str) -> str:
+    lowered = spark_type.lower()
+    if lowered.startswith("decimal"):
+        return lowered.upper().replace(" ", "")
+    return SPARK_TYPES.get(lowered, spark_type.upper())
+
+
+def _duckdb_tables(con: duckdb.DuckDBPyConnection) -> dict[str, list[Column]]:
+    rows = con.execute(
+        "select table_schema, table_name, column_name, data_type from information_schema.columns "
+        "where table_catalog = 'loyalty' and table_schema in ('main', 'staging') "
+        "order by table_schema, table_name, ordinal_position").fetchall()
+    tables: dict[str, list[Column]] = {}
+    for schema, table, column, data_type in rows:
+        tables.setdefault(f"{schema}.{table}", []).append(
+            Column(column, data_type.replace(" ", "")))
+    return tables
+
+
+def _spark_tables(export_dir: Path) -> dict[str, list[Column]]:
+    tables: dict[str, list[Column]] = {}
+    for line in (export_dir / "schema.tsv").read_text().splitlines():
+        schema, table, column, spark_type = line.split("\t")
+        tables.setdefault(f"{SPARK_SCHEMAS[schema]}.{table}", []).append(
+            Column(column, duckdb_type(spark_type)))
+    return tables
+
+
+def _ordered(relation: str, columns: list[Column]) -> str:
+    """Rows numbered in an order both engines' rows share (doubles rounded for it)."""
+    keys = [f'round("{c.name}", 6)' if c.is_double else f'"{c.name}"' for c in columns]
+    names = ", ".join(f'"{c.name}"' for c in columns)
+    return (f"select {names}, row_number() over (order by {', '.join(keys)}) as row__ "
+            f"from {relation}")
+
+
+def _differs(name: str, column: Column) -> str:
+    left, right = f'd."{name}"', f's."{name}"'
+    if column.is_double:
+        return (f"not (({left} is null and {right} is null) or abs({left} - {right}) <= "
+                f"{RELATIVE_TOLERANCE} * greatest(abs({left}), abs({right}), 1e-12) "
+                f"or ({left} = {right}))")
+    return f"{left} is distinct from {right}"
+
+
+def compare_table(con: duckdb.DuckDBPyConnection, name: str, columns: list[Column],
+                  parquet: Path) -> str | None:
+    """None when equal, else the first difference: table, column and an example row."""
+    count_d = con.execute(f"select count(*) from loyalty.{name}").fetchone()[0]
+    count_s = con.execute(f"select count(*) from read_parquet('{parquet}/*.parquet')").fetchone()[0]
+    if count_d != count_s:
+        return f"{name}: {count_d} rows on DuckDB, {count_s} on Spark"
+    if count_d == 0:
+        return None
+    casts = ", ".join(
+        f"cast(\"{c.name}\" as timestamp) as \"{c.name}\"" if c.type == "TIMESTAMP"
+        else f'"{c.name}"' for c in columns)
+    spark_rows = f"(select {casts} from read_parquet('{parquet}/*.parquet'))"
+    joined = (f"({_ordered(f'loyalty.{name}', columns)}) as d "
+              f"join ({_ordered(spark_rows, columns)}) as s using (row__)")
+    for column in columns:
+        row = con.execute(f'select d."{column.name}", s."{column.name}", d.* exclude (row__) '
+                          f"from {joined} where {_differs(column.name, column)} "
+                          "order by row__ limit 1").fetchone()
+        if row is not None:
+            return (f"{name}.{column.name}: DuckDB {row[0]!r}, Spark {row[1]!r} "
+                    f"(DuckDB row {dict(zip([c.name for c in columns], row[2:], strict=True))})")
+    return None
+
+
+def compare_exports(database: Path, export_dir: Path) -> tuple[int, list[str]]:
+    """(tables compared, every difference) between the DuckDB warehouse and Spark's
+    exported tables."""
+    problems: list[str] = []
+    with duckdb.connect() as con:
+        con.execute("set TimeZone = 'UTC'")
+        # the staging views name their catalog: the file's stem, as dbt built it
+        con.execute(f"attach '{database}' as loyalty (read_only)")
+        left, right = _duckdb_tables(con), _spark_tables(export_dir)
+        # every staging table and view and every public mart (main holds only marts)
+        for name in sorted(set(left) | set(right)):
+            if name not in right or name not in left:
+                problems.append(f"{name}: only on {'DuckDB' if name in left else 'Spark'}")
+                continue
+            if [c.name for c in left[name]] != [c.name for c in right[name]]:
+                problems.append(f"{name}: columns differ: DuckDB {[c.name for c in left[name]]}, "
+                                f"Spark {[c.name for c in right[name]]}")
+                continue
+            types = [(d.name, d.type, s.type) for d, s in zip(left[name], right[name], strict=True)
+                     if d.type != s.type]
+            if types:
+                problems.append(f"{name}: types differ (column, DuckDB, Spark): {types}")
+                continue
+            folder = export_dir / name.split(".")[0] / name.split(".")[1]
+            problem = compare_table(con, name, left[name], folder)
+            if problem:
+                problems.append(problem)
+    return len(set(left) | set(right)), problems
+
+
+def compare_engines(work: Path, data_dir: Path | None = None) -> tuple[int, list[str]]:
+    """Build on both engines and compare; (tables compared, differences)."""
+    if work.exists():
+        shutil.rmtree(work)
+    work.mkdir(parents=True)
+    database = work / "duckdb" / "loyalty.duckdb"
+    database.parent.mkdir()
+    duckdb_build(database, data_dir)
+    export_dir = work / "spark-tables"
+    spark_build(work / "spark", data_dir, export_to=export_dir)
+    return compare_exports(database, export_dir)
+
+
+def export_tables(spark: object, export_dir: Path) -> None:
+    """Write every table and view of the compared Spark schemas as Parquet, and their
+    column types to schema.tsv (run inside the Spark session that built them)."""
+    export_dir.mkdir(parents=True, exist_ok=True)
+    lines: list[str] = []
+    for schema, local in SPARK_SCHEMAS.items():
+        for row in spark.sql(f"show tables in {schema}").collect():  # type: ignore[attr-defined]
+            if row.isTemporary:
+                continue
+            frame = spark.table(f"{schema}.{row.tableName}")  # type: ignore[attr-defined]
+            for field in frame.schema.fields:
+                lines.append(f"{schema}\t{row.tableName}\t{field.name}\t"
+                             f"{field.dataType.simpleString()}")
+            frame.write.mode("overwrite").option("outputTimestampType", "TIMESTAMP_MICROS") \
+                .parquet(str(export_dir / local / row.tableName))
+    (export_dir / "schema.tsv").write_text("\n".join(lines) + "\n")
