@@ -82,7 +82,7 @@
 {%- endmacro %}
 
 {% macro duckdb__raw_file_columns(files) -%}
-    {%- set described = run_query('describe select * from ' ~ raw_file_reader(files)) -%}
+    {%- set described = run_query('describe select * from ' ~ duckdb__raw_file_reader(files)) -%}
     {%- set names = described.columns[0].values() | map('lower') | list -%}
     {{ return((names | reject('eq', 'filename') | list, dict(zip(names, described.columns[1].values())))) }}
 {%- endmacro %}
@@ -113,7 +113,7 @@
 {% macro duckdb__raw_file_rows(files, columns, present, prefix) -%}
     (select {% for column in columns -%}
         {%- if column in present -%}{{ column }}{%- else -%}cast(null as string) as {{ column }}{%- endif -%},
-    {%- endfor %} substr(filename, {{ prefix | length + 1 }}) as source_file from {{ raw_file_reader(files) }})
+    {%- endfor %} substr(filename, {{ prefix | length + 1 }}) as source_file from {{ duckdb__raw_file_reader(files) }})
 {%- endmacro %}
 
 {% macro default__raw_file_rows(files, columns, present, prefix) -%}
@@ -179,7 +179,7 @@
 {%- endmacro %}
 
 
-{% macro raw_file_reader(files) -%}
+{% macro duckdb__raw_file_reader(files) -%}
     {%- set extensions, quoted = [], [] -%}
     {%- for file in files -%}
         {%- do extensions.append(file.rsplit('.', 1)[-1].lower()) -%}

@@ -13,12 +13,7 @@ bounds as (
 ),
 
 days as (
-    select
-        {% if target.type == 'spark' -%}
-            explode(sequence(first_day, last_day, interval 1 day))
-        {%- else -%}
-            unnest(generate_series(first_day, last_day, interval 1 day))
-        {%- endif %} as date_day
+    select {{ day_series('first_day', 'last_day') }}
     from bounds
 ),
 
