@@ -76,32 +76,39 @@ def test_the_comparison_names_table_column_and_row_of_a_difference(
     assert duckdb_type("decimal(18,2)") == "DECIMAL(18,2)" and duckdb_type("string") == "VARCHAR"
 
 
-def _mixed_dirty_folder(folder: Path) -> Path:
-    """A dirty CSV folder with one table as (text) Parquet and orders split into a batch
-    folder whose files order their columns differently."""
+def _mixed_dirty_folder(folder: Path, typed: Path) -> Path:
+    """Dirty CSV files, customers as text Parquet, orders as a batch folder of typed
+    Parquet (the generator's, same seed) and survey answers as a batch folder of CSV files
+    whose columns come in different orders."""
     generate(folder, "--format", "csv", "--dirty", "3")
+    generate(typed)
     with duckdb.connect() as con:
         con.execute(f"copy (select * from read_csv('{folder}/customers.csv', all_varchar = true)) "
                     f"to '{folder}/customers.parquet' (format parquet)")
         (folder / "customers.csv").unlink()
-        orders = folder / "orders"
-        orders.mkdir()
-        con.execute(f"create table o as select * from read_csv('{folder}/orders.csv', "
-                    "all_varchar = true)")
-        columns = [row[0] for row in con.execute("describe o").fetchall()]
-        first = ", ".join(columns)
-        second = ", ".join(reversed(columns))
-        con.execute(f"copy (select {first} from o where ordered_at < '2025-07-01') "
-                    f"to '{orders}/2025-06.csv' (header)")
-        con.execute(f"copy (select {second} from o where not ordered_at < '2025-07-01' "
-                    f"or ordered_at is null) to '{orders}/2026-06.csv' (header)")
         (folder / "orders.csv").unlink()
+        (folder / "orders").mkdir()
+        for name, condition in (("2025-06", "<"), ("2026-06", ">=")):
+            con.execute(f"copy (select * from '{typed}/orders.parquet' where ordered_at "
+                        f"{condition} '2025-07-01') to '{folder}/orders/{name}.parquet' "
+                        "(format parquet)")
+        surveys = folder / "survey_responses"
+        surveys.mkdir()
+        con.execute(f"create table s as select * from read_csv('{folder}/survey_responses.csv', "
+                    "all_varchar = true)")
+        columns = [row[0] for row in con.execute("describe s").fetchall()]
+        for name, order, condition in (("2025-06", columns, "responded_at < '2025-07'"),
+                                       ("2026-06", columns[::-1],
+                                        "not responded_at < '2025-07' or responded_at is null")):
+            con.execute(f"copy (select {', '.join(order)} from s where {condition}) "
+                        f"to '{surveys}/{name}.csv' (header)")
+        (folder / "survey_responses.csv").unlink()
     return folder
 
 
 @pytest.mark.slow
 def test_data_folder_of_mixed_formats_equal_on_both_engines(tmp_path: Path) -> None:
-    folder = _mixed_dirty_folder(tmp_path / "data")
+    folder = _mixed_dirty_folder(tmp_path / "data", tmp_path / "typed")
     no_unit_tests = ["--exclude-resource-type", "unit_test"]  # they do not read the data
     duckdb_run = run_dbt(["build", "--exclude", "path:seeds/raw", *no_unit_tests],
                          tmp_path / "duckdb" / "loyalty.duckdb", folder)
@@ -112,8 +119,9 @@ def test_data_folder_of_mixed_formats_equal_on_both_engines(tmp_path: Path) -> N
     assert total >= 40
     # the comparison covered quarantined rows of every kind the folder holds
     quarantined = duckdb_run.scalar(
-        "select count(distinct quarantine_reason) from staging.stg_orders__quarantine")
+        "select count(distinct quarantine_reason) from staging.stg_survey_responses__quarantine")
     assert quarantined >= 3
+    assert duckdb_run.scalar("select count(*) from staging.stg_orders") > 1000
 
 
 @pytest.mark.slow
