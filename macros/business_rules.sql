@@ -49,9 +49,11 @@
 {%- endmacro %}
 
 
-{#- The mean of a column as a double (Spark's mean of a decimal is a 6-place decimal). -#}
+{#- The mean of a column as a double: the exact sum over the count. Not avg(): Spark's
+    mean of a decimal is a 6-place decimal, and a mean of doubles depends on the order the
+    rows are added in, which varies between runs (a CLV fit then moves in its 9th digit). -#}
 {% macro mean(expression) -%}
-    avg(cast({{ expression }} as double))
+    (cast(sum({{ expression }}) as double) / nullif(count({{ expression }}), 0))
 {%- endmacro %}
 
 

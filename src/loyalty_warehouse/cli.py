@@ -103,8 +103,9 @@ def _compare_engines(args: argparse.Namespace) -> int:
 
     started = time.perf_counter()
     try:
+        dbt_args = args.dbt_args[1:] if args.dbt_args[:1] == ["--"] else args.dbt_args
         total, problems = compare_engines(Path(args.work), Path(args.data_dir)
-                                          if args.data_dir else None)
+                                          if args.data_dir else None, dbt_args)
     except EngineError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
@@ -231,6 +232,8 @@ def build_parser() -> argparse.ArgumentParser:
                      help="a raw data folder (default: the committed seeds)")
     cmp.add_argument("--work", default="warehouse/compare-engines",
                      help="scratch folder for both builds (emptied first)")
+    cmp.add_argument("dbt_args", nargs=argparse.REMAINDER,
+                     help="after --: passed to both dbt builds")
     cmp.set_defaults(func=_compare_engines)
 
     rst = sub.add_parser("restore", help="serve the previous published version again")

@@ -68,12 +68,14 @@ def spark_build(spark_dir: Path, data_dir: Path | None = None, target: str = "sp
                           "see the output above")
 
 
-def duckdb_build(database: Path, data_dir: Path | None = None) -> None:
+def duckdb_build(database: Path, data_dir: Path | None = None,
+                 dbt_args: list[str] | None = None) -> None:
     env = {**os.environ, "LOYALTY_DUCKDB_PATH": str(database)}
     if data_dir is not None:
         env["LOYALTY_DATA_DIR"] = str(data_dir.resolve())
     work = database.parent
-    command = [str(Path(sys.executable).parent / "dbt"), *build_args("duckdb", data_dir, []),
+    command = [str(Path(sys.executable).parent / "dbt"),
+               *build_args("duckdb", data_dir, dbt_args or []),
                "--target-path", str(work / "target-duckdb"), "--log-path", str(work / "logs")]
     returncode, _ = children.run(command, env=env)
     if returncode != 0:
@@ -190,16 +192,18 @@ def compare_exports(database: Path, export_dir: Path) -> tuple[int, list[str]]:
     return len(set(left) | set(right)), problems
 
 
-def compare_engines(work: Path, data_dir: Path | None = None) -> tuple[int, list[str]]:
-    """Build on both engines and compare; (tables compared, differences)."""
+def compare_engines(work: Path, data_dir: Path | None = None,
+                    dbt_args: list[str] | None = None) -> tuple[int, list[str]]:
+    """Build on both engines (dbt_args passed to both builds) and compare; (tables
+    compared, differences)."""
     if work.exists():
         shutil.rmtree(work)
     work.mkdir(parents=True)
     database = work / "duckdb" / "loyalty.duckdb"
     database.parent.mkdir()
-    duckdb_build(database, data_dir)
+    duckdb_build(database, data_dir, dbt_args)
     export_dir = work / "spark-tables"
-    spark_build(work / "spark", data_dir, export_to=export_dir)
+    spark_build(work / "spark", data_dir, dbt_args=dbt_args, export_to=export_dir)
     return compare_exports(database, export_dir)
 
 

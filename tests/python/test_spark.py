@@ -18,6 +18,7 @@ import duckdb
 import pytest
 import yaml
 
+from loyalty_warehouse.cli import main as loyalty_main
 from loyalty_warehouse.engines import (
     Column,
     compare_exports,
@@ -28,7 +29,7 @@ from loyalty_warehouse.engines import (
     spark_env,
 )
 
-from .conftest import ROOT, DbtRun, generate, run_dbt
+from .conftest import ROOT, DbtRun, generate
 
 pytestmark = pytest.mark.xdist_group("spark")
 
@@ -107,20 +108,20 @@ def _mixed_dirty_folder(folder: Path, typed: Path) -> Path:
 
 
 @pytest.mark.slow
-def test_data_folder_of_mixed_formats_equal_on_both_engines(tmp_path: Path) -> None:
+def test_compare_engines_on_a_data_folder_of_mixed_formats(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """`loyalty compare-engines --data-dir`: both builds pass and every table is equal."""
     folder = _mixed_dirty_folder(tmp_path / "data", tmp_path / "typed")
-    no_unit_tests = ["--exclude-resource-type", "unit_test"]  # they do not read the data
-    duckdb_run = run_dbt(["build", "--exclude", "path:seeds/raw", *no_unit_tests],
-                         tmp_path / "duckdb" / "loyalty.duckdb", folder)
-    assert duckdb_run.returncode == 0, duckdb_run.output[-3000:]
-    spark_build(tmp_path / "spark", folder, dbt_args=no_unit_tests, export_to=tmp_path / "tables")
-    total, problems = compare_exports(duckdb_run.database, tmp_path / "tables")
-    assert problems == []
-    assert total >= 40
-    # the comparison covered quarantined rows of every kind the folder holds
-    quarantined = duckdb_run.scalar(
-        "select count(distinct quarantine_reason) from staging.stg_survey_responses__quarantine")
-    assert quarantined >= 3
+    work = tmp_path / "work"
+    # unit tests do not read the data: they ran on both engines with the default data
+    assert loyalty_main(["compare-engines", "--data-dir", str(folder), "--work", str(work),
+                         "--", "--exclude-resource-type", "unit_test"]) == 0
+    summary = re.search(r"^(\d+) of (\d+) tables equal", capsys.readouterr().out, re.M)
+    assert summary is not None and summary[1] == summary[2] and int(summary[2]) >= 40
+    # the comparison covered quarantined rows of several kinds and typed Parquet orders
+    duckdb_run = DbtRun(0, "", work / "duckdb" / "loyalty.duckdb")
+    assert duckdb_run.scalar("select count(distinct quarantine_reason) "
+                             "from staging.stg_survey_responses__quarantine") >= 3
     assert duckdb_run.scalar("select count(*) from staging.stg_orders") > 1000
 
 
