@@ -17,6 +17,10 @@ from loyalty_warehouse.cli import main as loyalty_main
 ROOT = Path(__file__).resolve().parents[2]
 DBT = str(Path(sys.executable).parent / "dbt")
 SMALL = "600"  # customers in generated test folders: enough for every kind of row
+# as bin/warehouse does: numpy, imported in a dbt thread, would add and delete these
+# while other threads read the environment
+for _blas in ("OPENBLAS_MAIN_FREE", "GOTOBLAS_MAIN_FREE"):
+    os.environ.setdefault(_blas, "1")
 
 
 @dataclass

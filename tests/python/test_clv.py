@@ -25,7 +25,12 @@ def cdnow_result(tmp_path_factory: pytest.TempPathFactory) -> cdnow.Validation:
     return cdnow.run(ROOT, tmp_path_factory.mktemp("cdnow"), None)
 
 
+# one CDNOW build for both tests: on one pytest-xdist worker
+CDNOW = pytest.mark.xdist_group("cdnow")
+
+
 @pytest.mark.slow
+@CDNOW
 def test_cdnow_reproduces_the_papers_bgnbd_estimates(cdnow_result: cdnow.Validation) -> None:
     for name, paper in cdnow.PAPER_BGNBD.items():
         assert round(cdnow_result.parameters[name], 3) == paper, name
@@ -34,6 +39,7 @@ def test_cdnow_reproduces_the_papers_bgnbd_estimates(cdnow_result: cdnow.Validat
 
 
 @pytest.mark.slow
+@CDNOW
 def test_cdnow_holdout_expectations_track_actual_purchases(
         cdnow_result: cdnow.Validation) -> None:
     holdout = cdnow_result.holdout

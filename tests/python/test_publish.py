@@ -24,15 +24,18 @@ from .processes import session_members, wait_until_gone
 
 LOYALTY = str(Path(sys.executable).parent / "loyalty")
 
-# builds warehouses of its own: left out of `bin/warehouse test --quick`
-pytestmark = pytest.mark.slow
+# builds warehouses of its own: left out of `bin/warehouse test --quick`; on one
+# pytest-xdist worker, so that the published warehouse and its data are made once
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("publish")]
 
 
 def build_command(warehouse: Path, data_dir: Path | None = None, project: Path = ROOT,
                   *extra: str) -> tuple[list[str], dict[str, str]]:
     env = {**os.environ, "DBT_PROFILES_DIR": str(project), "LOYALTY_WAREHOUSE_DIR": str(warehouse),
            "LOYALTY_DATA_DIR": str(data_dir or ""), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
-    return [LOYALTY, "build", "--docs-dir", str(warehouse / "gx"), *extra], env
+    # unit tests read no data: they ran in the default build
+    return [LOYALTY, "build", "--docs-dir", str(warehouse / "gx"), *extra,
+            "--", "--exclude-resource-type", "unit_test"], env
 
 
 def build(warehouse: Path, data_dir: Path | None = None, project: Path = ROOT,
