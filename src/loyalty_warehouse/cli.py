@@ -89,8 +89,9 @@ def _spark_build(target: str, dbt_args: list[str]) -> int:
     spark_dir = Path(os.environ.get("LOYALTY_SPARK_DIR",
                                     Path(os.environ.get("LOYALTY_WAREHOUSE_DIR", "warehouse"))
                                     / "spark"))
+    data_dir = os.environ.get("LOYALTY_DATA_DIR")
     try:
-        spark_build(spark_dir, target=target, dbt_args=dbt_args)
+        spark_build(spark_dir, Path(data_dir) if data_dir else None, target, dbt_args)
     except EngineError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
@@ -99,21 +100,31 @@ def _spark_build(target: str, dbt_args: list[str]) -> int:
 
 
 def _compare_engines(args: argparse.Namespace) -> int:
-    from .engines import EngineError, compare_engines
+    from .engines import DataSet, EngineError, compare_engines
 
     started = time.perf_counter()
+    folders = args.data_dir or ([os.environ["LOYALTY_DATA_DIR"]]
+                                if os.environ.get("LOYALTY_DATA_DIR") else [])
+    data_sets = [DataSet("default", None)] if args.default_data or not folders else []
+    data_sets += [DataSet(f"data-{number}", Path(folder))
+                  for number, folder in enumerate(folders, start=1)]
     try:
         dbt_args = args.dbt_args[1:] if args.dbt_args[:1] == ["--"] else args.dbt_args
-        total, problems = compare_engines(Path(args.work), Path(args.data_dir)
-                                          if args.data_dir else None, dbt_args)
+        results = compare_engines(Path(args.work), data_sets, dbt_args)
     except EngineError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
-    for problem in problems:
-        print(f"DIFFERENT {problem}")
-    print(f"{total - len(problems)} of {total} tables equal "
+    for data in data_sets:
+        total, problems = results[data.label]
+        for problem in problems:
+            print(f"DIFFERENT {data.label}: {problem}")
+        print(f"{data.label} ({data.folder or 'the committed seeds'}): "
+              f"{total - len(problems)} of {total} tables equal")
+    total = sum(compared for compared, _ in results.values())
+    different = sum(len(problems) for _, problems in results.values())
+    print(f"{total - different} of {total} tables equal "
           f"({time.perf_counter() - started:.0f} s)")
-    return 1 if problems else 0
+    return 1 if different else 0
 
 
 def _restore(args: argparse.Namespace) -> int:
@@ -228,8 +239,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     cmp = sub.add_parser("compare-engines", help="build on DuckDB and on Spark and compare "
                                                  "every mart and staging table")
-    cmp.add_argument("--data-dir", default=os.environ.get("LOYALTY_DATA_DIR") or None,
-                     help="a raw data folder (default: the committed seeds)")
+    cmp.add_argument("--data-dir", action="append",
+                     help="a raw data folder (default: LOYALTY_DATA_DIR, else the committed "
+                          "seeds); repeat for several, all built in one Spark session")
+    cmp.add_argument("--default-data", action="store_true",
+                     help="the committed seeds too, before the data folders")
     cmp.add_argument("--work", default="warehouse/compare-engines",
                      help="scratch folder for both builds (emptied first)")
     cmp.add_argument("dbt_args", nargs=argparse.REMAINDER,

@@ -6,11 +6,15 @@ process itself, so a model's compiled code can simply run there: this module reg
 that submission method ("session", the default for the spark targets) and then hands
 over to dbt's own command line. Run as `python -m loyalty_warehouse.spark_dbt ARGS`;
 with `--export-to DIR` first, a successful command is followed by an export of the
-compared tables to Parquet (see engines.export_tables) from the same session.
+compared tables to Parquet (see engines.export_tables) from the same session; with
+`--plan FILE` (JSON: data_dir, args, export_to per step) several commands run in turn in
+one session (engines.spark_builds).
 """
 
 from __future__ import annotations
 
+import json
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -40,14 +44,10 @@ def _register_session_helper() -> None:
     )
 
 
-def main(argv: list[str] | None = None) -> int:
+def run(args: list[str], export_to: Path | None) -> int:
+    """One dbt command; on success, the compared tables exported to export_to."""
     from dbt.cli.main import cli
 
-    args = sys.argv[1:] if argv is None else argv
-    export_to = None
-    if args[:1] == ["--export-to"]:
-        export_to, args = Path(args[1]), args[2:]
-    _register_session_helper()
     code = 0
     try:
         cli.main(args=args, prog_name="dbt")
@@ -60,6 +60,30 @@ def main(argv: list[str] | None = None) -> int:
 
         export_tables(SparkSession.builder.getOrCreate(), export_to)
     return code
+
+
+def run_plan(plan: list[dict[str, Any]]) -> int:
+    """Several dbt commands in this one Spark session, each with its own raw data folder
+    ("" for the committed seeds); stops at the first that fails."""
+    for step in plan:
+        if step["data_dir"]:
+            os.environ["LOYALTY_DATA_DIR"] = step["data_dir"]
+        else:
+            os.environ.pop("LOYALTY_DATA_DIR", None)
+        code = run(step["args"], Path(step["export_to"]) if step["export_to"] else None)
+        if code != 0:
+            return code
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = sys.argv[1:] if argv is None else argv
+    _register_session_helper()
+    if args[:1] == ["--plan"]:
+        return run_plan(json.loads(Path(args[1]).read_text()))
+    if args[:1] == ["--export-to"]:
+        return run(args[2:], Path(args[1]))
+    return run(args, None)
 
 
 if __name__ == "__main__":

@@ -8,10 +8,13 @@ these tests assert, on the committed seeds and on a dirty data folder of mixed f
 
 from __future__ import annotations
 
+import contextlib
+import io
 import re
 import shutil
 import subprocess
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
@@ -21,10 +24,8 @@ import yaml
 from loyalty_warehouse.cli import main as loyalty_main
 from loyalty_warehouse.engines import (
     Column,
-    compare_exports,
     compare_table,
     duckdb_type,
-    spark_build,
     spark_command,
     spark_env,
 )
@@ -32,49 +33,6 @@ from loyalty_warehouse.engines import (
 from .conftest import ROOT, DbtRun, generate
 
 pytestmark = pytest.mark.xdist_group("spark")
-
-
-@pytest.fixture(scope="module")
-def spark_default(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The default data built and tested on Spark; its tables exported as Parquet."""
-    work = tmp_path_factory.mktemp("spark-default")
-    spark_build(work / "spark", export_to=work / "tables")
-    return work / "tables"
-
-
-@pytest.mark.slow
-def test_default_data_every_table_equal_on_both_engines(spark_default: Path,
-                                                        default_build: DbtRun) -> None:
-    total, problems = compare_exports(default_build.database, spark_default)
-    assert problems == []
-    # every public mart and every staging table and view
-    assert total >= 40
-
-
-@pytest.mark.slow
-def test_the_comparison_names_table_column_and_row_of_a_difference(
-        spark_default: Path, default_build: DbtRun, tmp_path: Path) -> None:
-    """A decimal quotient cut to 6 places (Spark's silent difference) is reported."""
-    tampered = tmp_path / "main" / "dim_customers"
-    tampered.mkdir(parents=True)
-    with duckdb.connect() as con:
-        con.execute(f"attach '{default_build.database}' as loyalty (read_only)")
-        con.execute(
-            "copy (select * replace (round(average_order_value, 6) as average_order_value) "
-            f"from read_parquet('{spark_default}/main/dim_customers/*.parquet')) "
-            f"to '{tampered}/part.parquet' (format parquet)")
-        columns = con.execute(
-            "select column_name, data_type from information_schema.columns where "
-            "table_catalog = 'loyalty' and table_schema = 'main' and table_name = 'dim_customers' "
-            "order by ordinal_position").fetchall()
-        problem = compare_table(con, "main.dim_customers",
-                                [Column(name, kind.replace(" ", "")) for name, kind in columns],
-                                tampered)
-    assert problem is not None
-    assert problem.startswith("main.dim_customers.average_order_value: DuckDB ")
-    assert "'customer_id': 'C" in problem
-    # within 1e-9 relative is equal: doubles summed in another order are not a difference
-    assert duckdb_type("decimal(18,2)") == "DECIMAL(18,2)" and duckdb_type("string") == "VARCHAR"
 
 
 def _mixed_dirty_folder(folder: Path, typed: Path) -> Path:
@@ -107,22 +65,84 @@ def _mixed_dirty_folder(folder: Path, typed: Path) -> Path:
     return folder
 
 
+@dataclass(frozen=True)
+class Comparison:
+    work: Path
+    exit_code: int
+    output: str
+
+    def equal_line(self, label: str) -> re.Match[str] | None:
+        return re.search(rf"^{label} \(.*\): (\d+) of (\d+) tables equal$", self.output, re.M)
+
+
+@pytest.fixture(scope="module")
+def compared(tmp_path_factory: pytest.TempPathFactory) -> Comparison:
+    """`loyalty compare-engines` on the committed seeds and on a dirty folder of mixed
+    formats: both built and tested on both engines (on Spark in one session), every
+    table compared."""
+    root = tmp_path_factory.mktemp("compare-engines")
+    folder = _mixed_dirty_folder(root / "data", root / "typed")
+    output = io.StringIO()
+    with contextlib.redirect_stdout(output):
+        code = loyalty_main(["compare-engines", "--default-data", "--data-dir", str(folder),
+                             "--work", str(root / "work")])
+    return Comparison(root / "work", code, output.getvalue())
+
+
 @pytest.mark.slow
-def test_compare_engines_on_a_data_folder_of_mixed_formats(
-        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    """`loyalty compare-engines --data-dir`: both builds pass and every table is equal."""
-    folder = _mixed_dirty_folder(tmp_path / "data", tmp_path / "typed")
-    work = tmp_path / "work"
-    # unit tests do not read the data: they ran on both engines with the default data
-    assert loyalty_main(["compare-engines", "--data-dir", str(folder), "--work", str(work),
-                         "--", "--exclude-resource-type", "unit_test"]) == 0
-    summary = re.search(r"^(\d+) of (\d+) tables equal", capsys.readouterr().out, re.M)
-    assert summary is not None and summary[1] == summary[2] and int(summary[2]) >= 40
+def test_default_data_every_table_equal_on_both_engines(compared: Comparison) -> None:
+    assert compared.exit_code == 0, compared.output[-3000:]
+    equal = compared.equal_line("default")
+    assert equal is not None, compared.output[-3000:]
+    # every public mart and every staging table and view
+    assert equal[1] == equal[2] and int(equal[2]) >= 40
+    # the exports really are Spark's tables of the seeds
+    exported = compared.work / "default" / "spark-tables"
+    assert "loyalty\tdim_customers\tcustomer_id\tstring" in (exported / "schema.tsv").read_text()
+
+
+@pytest.mark.slow
+def test_compare_engines_on_a_data_folder_of_mixed_formats(compared: Comparison) -> None:
+    """Both builds of the folder pass and every table is equal; the summary adds up."""
+    equal = compared.equal_line("data-1")
+    assert equal is not None, compared.output[-3000:]
+    assert equal[1] == equal[2] and int(equal[2]) >= 40
+    summary = re.search(r"^(\d+) of (\d+) tables equal \(", compared.output, re.M)
+    assert summary is not None and summary[1] == summary[2]
+    assert int(summary[2]) == 2 * int(equal[2])
     # the comparison covered quarantined rows of several kinds and typed Parquet orders
-    duckdb_run = DbtRun(0, "", work / "duckdb" / "loyalty.duckdb")
+    duckdb_run = DbtRun(0, "", compared.work / "data-1" / "duckdb" / "loyalty.duckdb")
     assert duckdb_run.scalar("select count(distinct quarantine_reason) "
                              "from staging.stg_survey_responses__quarantine") >= 3
     assert duckdb_run.scalar("select count(*) from staging.stg_orders") > 1000
+
+
+@pytest.mark.slow
+def test_the_comparison_names_table_column_and_row_of_a_difference(
+        compared: Comparison, tmp_path: Path) -> None:
+    """A decimal quotient cut to 6 places (Spark's silent difference) is reported."""
+    exported = compared.work / "default" / "spark-tables"
+    database = compared.work / "default" / "duckdb" / "loyalty.duckdb"
+    tampered = tmp_path / "main" / "dim_customers"
+    tampered.mkdir(parents=True)
+    with duckdb.connect() as con:
+        con.execute(f"attach '{database}' as loyalty (read_only)")
+        con.execute(
+            "copy (select * replace (round(average_order_value, 6) as average_order_value) "
+            f"from read_parquet('{exported}/main/dim_customers/*.parquet')) "
+            f"to '{tampered}/part.parquet' (format parquet)")
+        columns = con.execute(
+            "select column_name, data_type from information_schema.columns where "
+            "table_catalog = 'loyalty' and table_schema = 'main' and table_name = 'dim_customers' "
+            "order by ordinal_position").fetchall()
+        problem = compare_table(con, "main.dim_customers",
+                                [Column(name, kind.replace(" ", "")) for name, kind in columns],
+                                tampered)
+    assert problem is not None
+    assert problem.startswith("main.dim_customers.average_order_value: DuckDB ")
+    assert "'customer_id': 'C" in problem
+    # within 1e-9 relative is equal: doubles summed in another order are not a difference
+    assert duckdb_type("decimal(18,2)") == "DECIMAL(18,2)" and duckdb_type("string") == "VARCHAR"
 
 
 @pytest.mark.slow
