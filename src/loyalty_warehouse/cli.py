@@ -35,9 +35,11 @@ def _generate(args: argparse.Namespace) -> int:
     if args.format == "parquet" and not (args.dirty or args.seeds):
         # typed Parquet straight from the generator, without the detour through text
         typed = generate_typed_tables(cfg, progress=lambda line: print(line, flush=True))
-        manifest["raw_rows"] = {name: table.num_rows for name, table in typed.items()}
-        for path in write_typed_tables(typed, Path(args.out)):
-            print(f"  wrote {path} ({typed[path.stem].num_rows:,} rows)", flush=True)
+        rows: dict[str, int] = {}
+        for path, count in write_typed_tables(typed, Path(args.out)):
+            rows[path.stem] = count
+            print(f"  wrote {path} ({count:,} rows)", flush=True)
+        manifest["raw_rows"] = rows
         write_manifest(Path(args.out) / "_manifest.json", manifest)
         print(f"done in {time.perf_counter() - started:.1f} s")
         return 0

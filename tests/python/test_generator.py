@@ -61,7 +61,8 @@ def test_typed_parquet_holds_the_values_of_the_text_tables(tmp_path: Path) -> No
     the way the contract reads them, hold the same values."""
     cfg = GeneratorConfig(customers=3_000)
     text = generate_tables(cfg)
-    write_typed_tables(generate_typed_tables(cfg), tmp_path)
+    written = list(write_typed_tables(generate_typed_tables(cfg), tmp_path))
+    assert sorted(path.stem for path, _ in written) == sorted(text)
     for name, frame in text.items():
         expected = pa.Table.from_arrays([_read_as_typed(c, frame[c]) for c in frame.columns],
                                         names=list(frame.columns))

@@ -6,8 +6,9 @@ effects and their expected size are in `effects.py`.
 
 from __future__ import annotations
 
+import resource
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import numpy as np
 import pandas as pd
@@ -19,11 +20,16 @@ from .customers import make_customers
 from .ids import serial_ids, stable_sort
 from .loyalty import make_loyalty_events
 from .orders import make_orders_and_tickets, number
-from .raw_tables import RAW_COLUMNS, raw_tables, typed_tables
+from .raw_tables import RAW_COLUMNS, raw_tables, typed_table
 from .surveys import make_surveys
 
 __all__ = ["PURCHASE_RATE_BY_SCALE", "RAW_COLUMNS", "SCALES", "GeneratorConfig",
            "generate_tables", "generate_typed_tables"]
+
+
+# the order of _generate's frames
+TABLE_ORDER = ("customers", "orders", "support_tickets", "survey_responses", "loyalty_events",
+               "campaigns", "campaign_touches")
 
 
 def _quiet(message: str) -> None:
@@ -35,7 +41,9 @@ def _generate(cfg: GeneratorConfig, progress: Callable[[str], None]
     started = time.perf_counter()
 
     def step(message: str) -> None:
-        progress(f"  {time.perf_counter() - started:6.1f} s  {message}")
+        # the peak so far (the generator's memory target is a peak, issue 17)
+        peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
+        progress(f"  {time.perf_counter() - started:6.1f} s  {peak_mib:6,} MiB peak  {message}")
 
     rng = np.random.default_rng(cfg.seed)
     customers = make_customers(rng, cfg)
@@ -66,11 +74,17 @@ def generate_tables(cfg: GeneratorConfig,
     return tables
 
 
-def generate_typed_tables(cfg: GeneratorConfig,
-                          progress: Callable[[str], None] = _quiet) -> dict[str, pa.Table]:
+def generate_typed_tables(cfg: GeneratorConfig, progress: Callable[[str], None] = _quiet
+                          ) -> Iterator[tuple[str, pa.Table]]:
     """Every raw table typed, for Parquet: the values of generate_tables without the
-    detour through text (at scale L that detour took most of the time and memory)."""
-    step, frames = _generate(cfg, progress)
-    tables = typed_tables(cfg, *frames)
-    step("typed")
-    return tables
+    detour through text (at scale L that detour took most of the time and memory). One
+    table at a time: each simulated frame is let go once its typed table is made, and each
+    typed table once the caller has written it."""
+    step, generated = _generate(cfg, progress)
+    frames = dict(zip(TABLE_ORDER, generated, strict=True))
+    del generated
+    for name in TABLE_ORDER:
+        table = typed_table(cfg, name, frames.pop(name))
+        step(f"{name} typed")
+        yield name, table
+        del table

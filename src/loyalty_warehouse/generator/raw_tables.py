@@ -136,36 +136,36 @@ def _booleans(values: pd.Series | np.ndarray) -> pa.Array:
     return pa.array(np.asarray(values, dtype=bool), type=pa.bool_())
 
 
-def typed_tables(cfg: GeneratorConfig, customers: pd.DataFrame, orders: pd.DataFrame,
-                 tickets: pd.DataFrame, surveys: pd.DataFrame, events: pd.DataFrame,
-                 campaigns: pd.DataFrame, touches: pd.DataFrame) -> dict[str, pa.Table]:
-    """All raw tables typed (timestamps in UTC, amounts, integers, booleans), the values
-    `raw_tables` writes as text, without the detour through text: for Parquet."""
-    columns = {
-        "customers": {"created_at": _instants(cfg, customers["signup_day"]),
-                      "birth_year": _integers(customers["birth_year"])},
-        "orders": {"ordered_at": _instants(cfg, orders["day"]),
-                   **{c: _amounts(orders[c]) for c in
-                      ("gross_amount", "discount_amount", "refunded_amount")}},
-        "survey_responses": {"responded_at": _instants(cfg, surveys["day"]),
-                             "score": _integers(surveys["score"])},
-        "support_tickets": {"opened_at": _instants(cfg, tickets["opened_day"]),
-                            "first_response_at": _instants(cfg, tickets["first_response_day"]),
-                            "resolved_at": _instants(cfg, tickets["resolved_day"]),
-                            "contacts_count": _integers(tickets["contacts_count"]),
-                            "reopened_count": _integers(tickets["reopened_count"]),
-                            "handled_by_bot": _booleans(tickets["handled_by_bot"])},
-        "loyalty_events": {"occurred_at": _instants(cfg, events["day"]),
-                           "points": _integers(events["points"])},
-        "campaigns": {"starts_at": _instants(cfg, campaigns["start_day"]),
-                      "ends_at": _instants(cfg, campaigns["end_day"]),
-                      "discount_pct": _integers(campaigns["discount_pct"])},
-        "campaign_touches": {"sent_at": _instants(cfg, touches["sent_day"]),
-                             "is_holdout": _booleans(touches["is_holdout"])},
-    }
-    frames = {"customers": customers, "orders": orders, "survey_responses": surveys,
-              "support_tickets": tickets, "loyalty_events": events, "campaigns": campaigns,
-              "campaign_touches": touches}
-    return {name: pa.table({c: columns[name][c] if c in columns[name] else _text(frame[c])
-                            for c in RAW_COLUMNS[name]})
-            for name, frame in frames.items()}
+def _typed_columns(cfg: GeneratorConfig, name: str, frame: pd.DataFrame) -> dict[str, pa.Array]:
+    """The columns of one raw table that are not text, typed."""
+    if name == "customers":
+        return {"created_at": _instants(cfg, frame["signup_day"]),
+                "birth_year": _integers(frame["birth_year"])}
+    if name == "orders":
+        return {"ordered_at": _instants(cfg, frame["day"]),
+                **{c: _amounts(frame[c]) for c in
+                   ("gross_amount", "discount_amount", "refunded_amount")}}
+    if name == "survey_responses":
+        return {"responded_at": _instants(cfg, frame["day"]), "score": _integers(frame["score"])}
+    if name == "support_tickets":
+        return {"opened_at": _instants(cfg, frame["opened_day"]),
+                "first_response_at": _instants(cfg, frame["first_response_day"]),
+                "resolved_at": _instants(cfg, frame["resolved_day"]),
+                "contacts_count": _integers(frame["contacts_count"]),
+                "reopened_count": _integers(frame["reopened_count"]),
+                "handled_by_bot": _booleans(frame["handled_by_bot"])}
+    if name == "loyalty_events":
+        return {"occurred_at": _instants(cfg, frame["day"]), "points": _integers(frame["points"])}
+    if name == "campaigns":
+        return {"starts_at": _instants(cfg, frame["start_day"]),
+                "ends_at": _instants(cfg, frame["end_day"]),
+                "discount_pct": _integers(frame["discount_pct"])}
+    return {"sent_at": _instants(cfg, frame["sent_day"]),
+            "is_holdout": _booleans(frame["is_holdout"])}
+
+
+def typed_table(cfg: GeneratorConfig, name: str, frame: pd.DataFrame) -> pa.Table:
+    """One raw table typed (timestamps in UTC, amounts, integers, booleans): the values
+    `raw_tables` writes as text, without the detour through text, for Parquet."""
+    typed = _typed_columns(cfg, name, frame)
+    return pa.table({c: typed[c] if c in typed else _text(frame[c]) for c in RAW_COLUMNS[name]})

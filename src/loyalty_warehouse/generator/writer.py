@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import pandas as pd
@@ -30,15 +31,15 @@ def write_tables(tables: dict[str, pd.DataFrame], folder: Path, fmt: str,
     return written
 
 
-def write_typed_tables(tables: dict[str, pa.Table], folder: Path) -> list[Path]:
-    """One typed Parquet file per table, written as the generator built it."""
+def write_typed_tables(tables: Iterable[tuple[str, pa.Table]], folder: Path
+                       ) -> Iterator[tuple[Path, int]]:
+    """One typed Parquet file per table, written as the generator hands it over; yields
+    each file and its rows once written (the table is not kept)."""
     folder.mkdir(parents=True, exist_ok=True)
-    written = []
-    for name, table in tables.items():
+    for name, table in tables:
         path = folder / f"{name}.parquet"
         pq.write_table(table, path)
-        written.append(path)
-    return written
+        yield path, table.num_rows
 
 
 def write_manifest(path: Path, content: dict[str, object]) -> None:
