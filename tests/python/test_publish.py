@@ -30,17 +30,20 @@ pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("publish")]
 
 
 def build_command(warehouse: Path, data_dir: Path | None = None, project: Path = ROOT,
-                  *extra: str) -> tuple[list[str], dict[str, str]]:
+                  *extra: str, data_tests: bool = True) -> tuple[list[str], dict[str, str]]:
+    """`loyalty build`; unit tests read no data (they ran in the default build), and the
+    tests of the publish mechanics (locks, signals, readers, backups, a full disk) need
+    no data tests either: `data_tests=False` leaves them out there."""
     env = {**os.environ, "DBT_PROFILES_DIR": str(project), "LOYALTY_WAREHOUSE_DIR": str(warehouse),
            "LOYALTY_DATA_DIR": str(data_dir or ""), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
-    # unit tests read no data: they ran in the default build
     return [LOYALTY, "build", "--docs-dir", str(warehouse / "gx"), *extra,
-            "--", "--exclude-resource-type", "unit_test"], env
+            "--", "--exclude-resource-type", "unit_test", *([] if data_tests else ["test"])], env
 
 
 def build(warehouse: Path, data_dir: Path | None = None, project: Path = ROOT,
-          *extra: str, **kwargs: object) -> subprocess.CompletedProcess[str]:
-    command, env = build_command(warehouse, data_dir, project, *extra)
+          *extra: str, data_tests: bool = True,
+          **kwargs: object) -> subprocess.CompletedProcess[str]:
+    command, env = build_command(warehouse, data_dir, project, *extra, data_tests=data_tests)
     return subprocess.run(command, cwd=project, env=env, capture_output=True, text=True,
                           check=False, **kwargs)
 
@@ -76,7 +79,7 @@ def test_publish_replaces_and_keeps_a_backup_that_restore_serves(
         published: Path, folders: dict[str, Path], tmp_path: Path) -> None:
     warehouse = copy_warehouse(published, tmp_path)
     before = orders_served(warehouse)
-    done = build(warehouse, folders["b"])
+    done = build(warehouse, folders["b"], data_tests=False)
     assert done.returncode == 0, done.stdout[-3000:]
     after = orders_served(warehouse)
     assert after != before
@@ -108,7 +111,7 @@ def test_killed_build_leaves_served_data_and_next_build_succeeds(
     os.killpg(process.pid, signal.SIGKILL)
     process.wait()
     assert orders_served(warehouse) == before
-    done = build(warehouse, folders["b"])
+    done = build(warehouse, folders["b"], data_tests=False)
     assert done.returncode == 0, done.stdout[-3000:]
     assert orders_served(warehouse) != before
 
@@ -215,7 +218,7 @@ def test_reader_during_build_sees_old_or_new_never_an_error(
     held = duckdb.connect(str(warehouse / "loyalty.duckdb"), read_only=True)
     reader = threading.Thread(target=read)
     reader.start()
-    done = build(warehouse, folders["b"])
+    done = build(warehouse, folders["b"], data_tests=False)
     time.sleep(0.5)
     stop.set()
     reader.join()
@@ -231,7 +234,7 @@ def test_reader_during_build_sees_old_or_new_never_an_error(
 def test_second_concurrent_build_refuses(published: Path, folders: dict[str, Path],
                                          tmp_path: Path) -> None:
     warehouse = copy_warehouse(published, tmp_path)
-    command, env = build_command(warehouse, folders["b"])
+    command, env = build_command(warehouse, folders["b"], data_tests=False)
     first = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE,
                              stderr=subprocess.STDOUT, text=True)
     lock = warehouse / ".build.lock"
@@ -239,7 +242,7 @@ def test_second_concurrent_build_refuses(published: Path, folders: dict[str, Pat
     while not (lock.exists() and lock.read_text().startswith("pid")):
         assert time.monotonic() < deadline
         time.sleep(0.1)
-    second = build(warehouse, folders["b"])
+    second = build(warehouse, folders["b"], data_tests=False)
     assert second.returncode != 0
     assert "another build is running" in second.stdout
     out, _ = first.communicate(timeout=600)
@@ -261,7 +264,7 @@ def test_disk_full_while_writing_keeps_served_data(published: Path, folders: dic
         resource.setrlimit(resource.RLIMIT_FSIZE, (2_000_000, 2_000_000))
         signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
 
-    done = build(warehouse, folders["b"], preexec_fn=small_disk)
+    done = build(warehouse, folders["b"], data_tests=False, preexec_fn=small_disk)
     assert done.returncode != 0
     assert "served database is unchanged" in done.stdout
     assert "is full (or a file size limit was reached)" in done.stdout, done.stdout[-3000:]
