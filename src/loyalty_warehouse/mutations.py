@@ -352,13 +352,13 @@ MUTATIONS = [
              "instead of quarantining the row",
              "tests/python/test_bad_input.py::"
              "test_amounts_that_would_need_a_guess_are_unparseable"),
-    Mutation("gx_batches_by_position", "src/loyalty_warehouse/expectations.py",
-             'return f"hash({self.key}) % {self.count} = {self.index}"',
-             'return f"rowid % {self.count} = {self.index}"',
-             "the audit reads a large mart in batches of row positions: two rows of one key "
-             "land in different batches and the duplicate passes",
+    Mutation("gx_counts_quarantined_rows", "src/loyalty_warehouse/expectations.py",
+             'f"where quarantine_reason is null and ({column} is null or "',
+             'f"where ({column} is null or "',
+             "the audit expects a fact mart to hold every raw row, quarantined ones too: "
+             "the gate fails every build that quarantined a row",
              "tests/python/test_validate.py::"
-             "test_a_mart_read_in_batches_still_finds_a_duplicate_and_a_missing_row"),
+             "test_quarantined_and_future_rows_are_not_expected_in_a_mart"),
     Mutation("case_variant_key_is_another_customer", "macros/staging_columns.sql",
              "{% macro same_key(key) -%}\n    lower({{ key }})",
              "{% macro same_key(key) -%}\n    {{ key }}",

@@ -1,25 +1,25 @@
 """Run the expectation suites against the marts of a DuckDB file; write HTML Data Docs.
 
-GX reads pandas frames fetched from DuckDB (read-only): its SQL datasource does not work
-against DuckDB here (it fetches after closing the connection). A frame holds only the
-columns a suite checks, and a large mart is read in batches of its key's hash (see
-expectations.BATCHED), so memory stays bounded by the batch, not the mart.
+GX's SQL engine computes every metric as a query in DuckDB (through `read_only_duckdb`),
+so no mart is loaded into Python: memory is DuckDB's, under the build's memory limit.
 """
 
 from __future__ import annotations
 
 import logging
-import math
 import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
 
-from .expectations import BATCHED, Batch, InputCounts, columns_checked, suites
+from . import read_only_duckdb
+from .expectations import InputCounts, suites
 
-BATCH_ROWS = 1_000_000
+if TYPE_CHECKING:
+    from great_expectations.datasource.fluent import SQLDatasource
 
 
 @dataclass(frozen=True)
@@ -29,56 +29,45 @@ class MartResult:
     failed: list[str]
 
 
-def batches(con: duckdb.DuckDBPyConnection, mart: str,
-            batch_rows: int = BATCH_ROWS) -> list[Batch | None]:
-    """One batch per batch_rows rows of a batched mart; the whole mart otherwise."""
-    if mart not in BATCHED:
-        return [None]
-    row = con.execute(f"select count(*) from main.{mart}").fetchone()
-    count = max(1, math.ceil((row[0] if row else 0) / batch_rows))
-    return [Batch(BATCHED[mart][0], index, count) for index in range(count)]
-
-
-def run_suites(database: Path, docs_dir: Path,
-               batch_rows: int = BATCH_ROWS) -> list[MartResult]:
+def run_suites(database: Path, docs_dir: Path) -> list[MartResult]:
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
     logging.getLogger("great_expectations").setLevel(logging.ERROR)
     import great_expectations as gx
     from great_expectations.core.run_identifier import RunIdentifier
     from great_expectations.data_context.types.base import ProgressBarsConfig
 
-    context = gx.get_context(mode="file", project_root_dir=str(docs_dir))
-    context.variables.progress_bars = ProgressBarsConfig(globally=False)
-    source = context.data_sources.add_or_update_pandas("marts")
-    results = []
     with duckdb.connect(str(database), read_only=True) as con:
         totals = InputCounts.read(con)
-        for mart, all_rows_expectations in suites(totals).items():
-            asset = source.add_dataframe_asset(name=mart)
-            whole = asset.add_batch_definition_whole_dataframe("whole")
-            columns = ", ".join(f'"{c}"' for c in columns_checked(all_rows_expectations))
-            passed, failed = 0, []
-            for batch in batches(con, mart, batch_rows):
-                counts = totals if batch is None else totals.for_batch(con, mart, batch)
-                suite = context.suites.add_or_update(gx.ExpectationSuite(name=mart))
-                for expectation in suites(counts)[mart]:
-                    suite.add_expectation(expectation)
-                definition = context.validation_definitions.add_or_update(
-                    gx.ValidationDefinition(name=mart, data=whole, suite=suite))
-                where = "true" if batch is None else batch.where()
-                frame = con.execute(f"select {columns} from main.{mart} where {where}").df()
-                outcome = definition.run(
-                    batch_parameters={"dataframe": frame},
-                    run_id=RunIdentifier(run_name=mart if batch is None else
-                                         f"{mart} batch {batch.index + 1} of {batch.count}"))
-                del frame
-                found = "" if batch is None else f" in batch {batch.index + 1} of {batch.count}"
-                failed += [f"{r.expectation_config.type}({_describe(r.expectation_config.kwargs)})"
-                           f"{found}" for r in outcome.results if not r.success]
-                passed += sum(r.success for r in outcome.results)
-            results.append(MartResult(mart, passed, failed))
+    read_only_duckdb.register()
+    context = gx.get_context(mode="file", project_root_dir=str(docs_dir))
+    context.variables.progress_bars = ProgressBarsConfig(globally=False)
+    memory_limit = os.environ.get("LOYALTY_DUCKDB_MEMORY_LIMIT", "2GB")
+    source = context.data_sources.add_or_update_sql(
+        "marts", connection_string=f"{read_only_duckdb.URL_SCHEME}:///{database.resolve()}",
+        kwargs={"connect_args": {"read_only": True, "config": {"memory_limit": memory_limit}}})
+    results = []
+    try:
+        for mart, expectations in suites(totals).items():
+            asset = source.add_table_asset(name=mart, table_name=mart)
+            suite = context.suites.add_or_update(
+                gx.ExpectationSuite(name=mart, expectations=expectations))
+            definition = context.validation_definitions.add_or_update(gx.ValidationDefinition(
+                name=mart, data=asset.add_batch_definition_whole_table("whole"), suite=suite))
+            outcome = definition.run(run_id=RunIdentifier(run_name=mart))
+            failed = [f"{r.expectation_config.type}({_describe(r.expectation_config.kwargs)})"
+                      for r in outcome.results if not r.success]
+            results.append(MartResult(mart, sum(r.success for r in outcome.results), failed))
+    finally:
+        _close(context.data_sources.get("marts"))
     context.build_data_docs()
     return results
+
+
+def _close(source: SQLDatasource) -> None:
+    """Let go of the database file (publish renames it next): GX keeps a pooled connection
+    in the data source's engine and in its execution engine."""
+    source.get_engine().dispose()
+    source.get_execution_engine().close()
 
 
 def _describe(kwargs: dict[str, object]) -> str:
