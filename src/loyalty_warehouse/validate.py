@@ -42,6 +42,9 @@ def run_suites(database: Path, docs_dir: Path) -> list[MartResult]:
     context = gx.get_context(mode="file", project_root_dir=str(docs_dir))
     context.variables.progress_bars = ProgressBarsConfig(globally=False)
     memory_limit = os.environ.get("LOYALTY_DUCKDB_MEMORY_LIMIT", "2GB")
+    if "marts" in context.data_sources.all():
+        # a docs folder from before the SQL engine holds a pandas source of this name
+        context.data_sources.delete("marts")
     source = context.data_sources.add_or_update_sql(
         "marts", connection_string=f"{read_only_duckdb.URL_SCHEME}:///{database.resolve()}",
         kwargs={"connect_args": {"read_only": True, "config": {"memory_limit": memory_limit}}})
