@@ -3,6 +3,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -16,6 +17,7 @@ from loyalty_warehouse.generator import (
     generate_typed_tables,
 )
 from loyalty_warehouse.generator.effects import SLOW_FIRST_RESPONSE_HOURS
+from loyalty_warehouse.generator.ids import formatted_ids, id_array
 from loyalty_warehouse.generator.writer import write_typed_tables
 
 from .conftest import ROOT, generate
@@ -67,6 +69,21 @@ def test_typed_parquet_holds_the_values_of_the_text_tables(tmp_path: Path) -> No
         expected = pa.Table.from_arrays([_read_as_typed(c, frame[c]) for c in frame.columns],
                                         names=list(frame.columns))
         assert pq.read_table(tmp_path / f"{name}.parquet").equals(expected), name
+
+
+@pytest.mark.parametrize("width", [1, 3, 8])
+@pytest.mark.parametrize("widest", ["fits", "one digit more"])
+def test_ids_are_the_text_np_char_writes_and_missing_ones_are_null(
+        width: int, widest: str) -> None:
+    """Ids are made from digit bytes (text and Arrow); a number wider than the width
+    keeps all its digits, as np.char.zfill does."""
+    values = np.array([0, 1, 9, 10, 10 ** width - 1, 10 ** width, 123_456_789])
+    if widest == "fits":
+        values = values[values < 10 ** width]
+    expected = [str(t) for t in np.char.add("O", np.char.zfill(values.astype(str), width))]
+    assert [str(t) for t in formatted_ids("O", values, width)] == expected
+    assert id_array("O", values, width).to_pylist() == expected
+    assert id_array("O", values, width, values == 0).to_pylist() == [None, *expected[1:]]
 
 
 def test_another_seed_gives_other_data(tmp_path: Path) -> None:

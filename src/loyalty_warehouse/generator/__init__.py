@@ -17,9 +17,9 @@ import pyarrow as pa
 from .campaigns import run_winback
 from .config import PURCHASE_RATE_BY_SCALE, SCALES, GeneratorConfig
 from .customers import make_customers
-from .ids import serial_ids, stable_sort
+from .ids import stable_sort
 from .loyalty import make_loyalty_events
-from .orders import make_orders_and_tickets, number
+from .orders import make_orders_and_tickets
 from .raw_tables import RAW_COLUMNS, raw_tables, typed_table
 from .surveys import make_surveys
 
@@ -52,16 +52,15 @@ def _generate(cfg: GeneratorConfig, progress: Callable[[str], None]
     step(f"{len(orders):,} orders, {len(tickets):,} tickets")
     orders, campaigns, touches = run_winback(rng, cfg, orders)
     step(f"{len(campaigns)} win-back campaigns, {len(touches):,} touches")
-    new = orders["order_id"].isna()
-    last_id = int(orders.loc[~new, "order_id"].str[1:].astype(int).max())
-    orders.loc[new, "order_id"] = serial_ids("O", last_id + 1, int(new.sum()), 8)
+    order_ids = orders["order_id"].to_numpy(dtype=float)  # the win-back's new orders: NaN
+    new = np.isnan(order_ids)
+    order_ids[new] = order_ids[~new].max() + np.arange(1, new.sum() + 1)
+    orders["order_id"] = order_ids.astype("int64")
     surveys = make_surveys(rng, cfg, customers, orders, tickets)
     step(f"{len(surveys):,} survey answers")
     events = make_loyalty_events(rng, cfg, customers, orders)
     step(f"{len(events):,} loyalty events")
-    touches = stable_sort(touches, ["sent_day", "customer_id"])
-    touches = touches.reset_index(drop=True)
-    touches["touch_id"] = number("K", len(touches))
+    touches = stable_sort(touches, ["sent_day", "customer_id"])  # touch_id: row position
     return step, (customers, orders, tickets, surveys, events, campaigns, touches)
 
 

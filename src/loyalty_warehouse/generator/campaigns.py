@@ -14,7 +14,7 @@ ATTRIBUTION_DAYS = 30.0
 FIRST_CAMPAIGN_DAY = 300.0
 CAMPAIGN_EVERY_DAYS = 91.0
 P_SELECTED = 0.7
-TOUCH_CHANNELS = np.array(["email", "sms", "push", "call"])
+TOUCH_CHANNELS = np.array(["email", "sms", "push", "call"], dtype=object)
 TOUCH_CHANNEL_P = [0.5, 0.25, 0.15, 0.1]
 OFFERS = [("discount", 20.0), ("bonus_points", np.nan), ("service_upgrade", np.nan)]
 

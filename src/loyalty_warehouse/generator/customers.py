@@ -9,7 +9,9 @@ from .config import GeneratorConfig
 from .effects import MEMBER_PURCHASE_RATE_MULTIPLIER, P_MEMBER, P_ONE_OFF_BUYER
 from .ids import serial_ids
 
-COUNTRIES = np.array(["BG", "RU", "RO", "RS", "GR"])
+# Vocabularies are object arrays: a drawn value is one of these few Python strings, not
+# a string object of its own per row (see orders.py).
+COUNTRIES = np.array(["BG", "RU", "RO", "RS", "GR"], dtype=object)
 COUNTRY_P = [0.35, 0.30, 0.15, 0.10, 0.10]
 CITIES = {
     "BG": ["Sofia", "Plovdiv", "Varna", "Burgas"],
@@ -20,10 +22,11 @@ CITIES = {
 }
 UTC_OFFSET_HOURS = {"BG": 2, "RU": 3, "RO": 2, "RS": 1, "GR": 2}
 PHONE_PREFIX = {"BG": "+359 88", "RU": "+7 916", "RO": "+40 72", "RS": "+381 64", "GR": "+30 69"}
-CHANNELS = np.array(["organic", "paid_search", "social", "referral", "store"])
+CHANNELS = np.array(["organic", "paid_search", "social", "referral", "store"], dtype=object)
 CHANNEL_P = [0.35, 0.25, 0.2, 0.1, 0.1]
 FIRST_NAMES = np.array(["ivan", "maria", "georgi", "elena", "dmitri", "anna", "nikola", "olga"])
 LAST_NAMES = np.array(["petrov", "ivanova", "popescu", "jovanovic", "papadopoulos", "smirnova"])
+GENDERS = np.array(["f", "m", ""], dtype=object)
 DOMAINS = np.array(["example.com", "mail.example", "post.example"])
 
 P_EVER_ORDERS = 0.82
@@ -38,7 +41,7 @@ def make_customers(rng: np.random.Generator, cfg: GeneratorConfig) -> pd.DataFra
     signup_day = np.sort(horizon * rng.random(n) ** 0.85)  # growing business
     country = rng.choice(COUNTRIES, n, p=COUNTRY_P)
     city = np.array([CITIES[c][i % len(CITIES[c])] for c, i in
-                     zip(country, rng.integers(0, 12, n), strict=True)])
+                     zip(country, rng.integers(0, 12, n), strict=True)], dtype=object)
     ids = serial_ids("C", 1, n, 7)
     first = rng.choice(FIRST_NAMES, n)
     last = rng.choice(LAST_NAMES, n)
@@ -68,7 +71,7 @@ def make_customers(rng: np.random.Generator, cfg: GeneratorConfig) -> pd.DataFra
         "city": city,
         "acquisition_channel": rng.choice(CHANNELS, n, p=CHANNEL_P),
         "birth_year": np.clip(rng.normal(1986, 12, n).round(), 1940, 2008).astype(int),
-        "gender": rng.choice(np.array(["f", "m", ""]), n, p=[0.48, 0.42, 0.10]),
+        "gender": rng.choice(GENDERS, n, p=[0.48, 0.42, 0.10]),
         "_orders": orders,
         "_first_order_day": np.where(orders, first_order_day, np.nan),
         "_member": member,

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 
 from .config import GeneratorConfig
-from .ids import serial_ids, stable_sort
+from .ids import stable_sort
 
 TIER_THRESHOLDS = [("silver", 500), ("gold", 1500), ("platinum", 4000)]
 P_REDEEM = 0.2
@@ -19,9 +19,12 @@ def make_loyalty_events(rng: np.random.Generator, cfg: GeneratorConfig,
     members = customers[customers["_member"]]
     join_day = members.set_index("customer_id")["_join_day"]
     joins = pd.DataFrame({"customer_id": join_day.index, "day": join_day.to_numpy(),
-                          "event_type": "join", "points": 0, "tier": "bronze", "order_id": ""})
+                          "event_type": "join", "points": 0, "tier": "bronze", "order_id": 0})
 
-    done = orders[(orders["status"] == "completed") & orders["customer_id"].isin(join_day.index)]
+    member_purchase = (orders["status"] == "completed") & orders["customer_id"].isin(
+        join_day.index)
+    done = orders.loc[member_purchase, ["customer_id", "day", "gross_amount", "discount_amount",
+                                        "refunded_amount", "order_id"]]
     done = done[done["day"] >= done["customer_id"].map(join_day)]
     done = stable_sort(done, ["customer_id", "day"])
     net = done["gross_amount"] - done["discount_amount"] - done["refunded_amount"]
@@ -46,15 +49,14 @@ def make_loyalty_events(rng: np.random.Generator, cfg: GeneratorConfig,
 
     events = pd.concat([joins, earns, redeems[redeems["points"] < 0], *tier_rows],
                        ignore_index=True)
+    del joins, done, net, earns, redeems, tier_rows  # let go before the copies below
     balance = events.groupby("customer_id").agg(points=("points", "sum"), last=("day", "max"))
     expiring = balance[(balance["points"] > 0) & (balance["last"] + EXPIRY_DAYS < cfg.horizon_days)]
     expiries = pd.DataFrame({"customer_id": expiring.index,
                              "day": expiring["last"].to_numpy() + EXPIRY_DAYS,
                              "event_type": "expire", "points": -expiring["points"].to_numpy(),
-                             "tier": "", "order_id": ""})
+                             "tier": "", "order_id": 0})
     events = pd.concat([events, expiries], ignore_index=True)
     events = events[events["day"] < cfg.horizon_days]
-    events = stable_sort(events, ["day", "customer_id", "event_type"])
-    events = events.reset_index(drop=True)
-    events["event_id"] = serial_ids("E", 1, len(events), 9)
-    return events
+    # event_id: the row's position, when typed
+    return stable_sort(events, ["day", "customer_id", "event_type"])

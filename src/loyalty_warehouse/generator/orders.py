@@ -12,7 +12,7 @@ from .effects import (
     SLOW_FIRST_RESPONSE_HOURS,
     STOP_DELAY_MEAN_DAYS,
 )
-from .ids import serial_ids, stable_sort
+from .ids import serial_ids, stable_sort, with_row_numbers
 
 # Relative demand by calendar month (January first): holiday peak, summer dip.
 SEASONALITY = np.array([0.85, 0.85, 0.95, 1.0, 1.0, 0.95, 0.9, 0.9, 1.0, 1.05, 1.35, 1.5])
@@ -23,10 +23,10 @@ ORDER_CHANNEL_P = [0.45, 0.3, 0.2, 0.05]
 STATUSES = np.array(["completed", "cancelled", "returned"], dtype=object)
 STATUS_P = [0.9, 0.06, 0.04]
 PROMO_CODES = np.array(["SPRING10", "WELCOME15", "VIP20", "SAVE10"], dtype=object)
-TICKET_CHANNELS = np.array(list(FIRST_RESPONSE_HOURS_BY_CHANNEL))
+TICKET_CHANNELS = np.array(list(FIRST_RESPONSE_HOURS_BY_CHANNEL), dtype=object)
 TICKET_CHANNEL_P = [0.2, 0.3, 0.1, 0.3, 0.1]
 CATEGORIES = np.array(["product_quality", "delivery", "billing", "account", "how_to",
-                       "complaint_staff"])
+                       "complaint_staff"], dtype=object)
 CATEGORY_P = [0.25, 0.3, 0.15, 0.1, 0.15, 0.05]
 P_TICKET = {"completed": 0.09, "cancelled": 0.2, "returned": 0.5}
 
@@ -130,16 +130,15 @@ def number(prefix: str, n: int) -> np.ndarray:
 def make_orders_and_tickets(rng: np.random.Generator, cfg: GeneratorConfig,
                             customers: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     orders = draw_orders(rng, cfg, customers)
-    orders = stable_sort(orders, ["day", "customer_id"]).reset_index(drop=True)
-    orders["order_id"] = number("O", len(orders))
+    orders = stable_sort(orders, ["day", "customer_id"])
+    orders["order_id"] = np.arange(1, len(orders) + 1)  # O00000001, ... when typed
     orders = add_order_details(rng, orders)
     tickets = draw_tickets(rng, orders)
     orders, tickets = stop_after_slow_support(rng, orders, tickets)
     tickets = tickets[tickets["opened_day"] < cfg.horizon_days]
     tickets = stable_sort(tickets, ["opened_day", "customer_id"])
-    tickets = tickets.reset_index(drop=True)
     tickets["ticket_id"] = number("T", len(tickets))
     # Nothing is answered or resolved after the extract date.
     for column in ["first_response_day", "resolved_day"]:
         tickets.loc[tickets[column] >= cfg.horizon_days, column] = np.nan
-    return orders.reset_index(drop=True), tickets
+    return with_row_numbers(orders), tickets

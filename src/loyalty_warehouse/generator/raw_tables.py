@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -9,6 +11,7 @@ import pyarrow.compute as pc
 
 from .config import GeneratorConfig
 from .customers import UTC_OFFSET_HOURS
+from .ids import formatted_ids, id_array
 
 RAW_COLUMNS: dict[str, list[str]] = {
     "customers": ["customer_id", "created_at", "email", "phone", "country", "city",
@@ -27,6 +30,34 @@ RAW_COLUMNS: dict[str, list[str]] = {
     "campaign_touches": ["touch_id", "campaign_id", "customer_id", "sent_at", "channel",
                          "is_holdout"],
 }
+
+
+# Ids the simulation does not carry as text: order numbers (0 = no order) and serials
+# numbered by the row's position in the finished table.
+ORDER_ID_TABLES = ("orders", "survey_responses", "loyalty_events")
+POSITIONAL_IDS = {"survey_responses": ("response_id", "R", 8),
+                  "loyalty_events": ("event_id", "E", 9),
+                  "campaign_touches": ("touch_id", "K", 8)}
+
+
+def _id_columns(name: str, frame: pd.DataFrame
+                ) -> Iterator[tuple[str, str, np.ndarray, int, np.ndarray | None]]:
+    """(column, prefix, numbers, width, missing) of each id column of a raw table that the
+    simulation keeps as numbers or row positions."""
+    if name in ORDER_ID_TABLES:
+        numbers = frame["order_id"].to_numpy()
+        yield "order_id", "O", numbers, 8, numbers == 0
+    if name in POSITIONAL_IDS:
+        column, prefix, width = POSITIONAL_IDS[name]
+        yield column, prefix, np.arange(1, len(frame) + 1), width, None
+
+
+def ids_as_text(name: str, frame: pd.DataFrame) -> dict[str, np.ndarray]:
+    ids = {}
+    for column, prefix, numbers, width, missing in _id_columns(name, frame):
+        text = formatted_ids(prefix, numbers, width)
+        ids[column] = text if missing is None else np.where(missing, "", text)
+    return ids
 
 
 def timestamps(cfg: GeneratorConfig, day: np.ndarray | pd.Series,
@@ -63,16 +94,22 @@ def raw_tables(cfg: GeneratorConfig, customers: pd.DataFrame, orders: pd.DataFra
                campaigns: pd.DataFrame, touches: pd.DataFrame) -> dict[str, pd.DataFrame]:
     """All raw tables as text, in contract column order."""
     offset = customers["country"].map(UTC_OFFSET_HOURS).to_numpy()
+    generated = {"customers": customers, "orders": orders, "survey_responses": surveys,
+                 "support_tickets": tickets, "loyalty_events": events,
+                 "campaign_touches": touches}
+    ids = {name: ids_as_text(name, frame) for name, frame in generated.items()}
     frames = {
         "customers": customers.assign(
             created_at=timestamps(cfg, customers["signup_day"], offset),
             birth_year=integers(customers["birth_year"])),
         "orders": orders.assign(
+            **ids["orders"],
             ordered_at=timestamps(cfg, orders["day"]),
             gross_amount=amounts(orders["gross_amount"]),
             discount_amount=amounts(orders["discount_amount"]),
             refunded_amount=amounts(orders["refunded_amount"])),
         "survey_responses": surveys.assign(
+            **ids["survey_responses"],
             responded_at=timestamps(cfg, surveys["day"], utc_suffix="+00:00"),
             score=integers(surveys["score"])),
         "support_tickets": tickets.assign(
@@ -83,6 +120,7 @@ def raw_tables(cfg: GeneratorConfig, customers: pd.DataFrame, orders: pd.DataFra
             reopened_count=integers(tickets["reopened_count"]),
             handled_by_bot=booleans(tickets["handled_by_bot"])),
         "loyalty_events": events.assign(
+            **ids["loyalty_events"],
             occurred_at=timestamps(cfg, events["day"]),
             points=integers(events["points"])),
         "campaigns": campaigns.assign(
@@ -90,6 +128,7 @@ def raw_tables(cfg: GeneratorConfig, customers: pd.DataFrame, orders: pd.DataFra
             ends_at=timestamps(cfg, campaigns["end_day"]),
             discount_pct=integers(campaigns["discount_pct"])),
         "campaign_touches": touches.assign(
+            **ids["campaign_touches"],
             sent_at=timestamps(cfg, touches["sent_day"]),
             is_holdout=booleans(touches["is_holdout"])),
     }
@@ -168,4 +207,6 @@ def typed_table(cfg: GeneratorConfig, name: str, frame: pd.DataFrame) -> pa.Tabl
     """One raw table typed (timestamps in UTC, amounts, integers, booleans): the values
     `raw_tables` writes as text, without the detour through text, for Parquet."""
     typed = _typed_columns(cfg, name, frame)
+    typed.update({column: id_array(prefix, numbers, width, missing)
+                  for column, prefix, numbers, width, missing in _id_columns(name, frame)})
     return pa.table({c: typed[c] if c in typed else _text(frame[c]) for c in RAW_COLUMNS[name]})
