@@ -55,13 +55,10 @@ def build_args(target: str, data_dir: Path | None, extra: list[str]) -> list[str
 
 
 def spark_build(spark_dir: Path, data_dir: Path | None = None, target: str = "spark",
-                dbt_args: list[str] | None = None, export_to: Path | None = None) -> None:
-    """dbt build on Spark; with export_to, every table of the compared schemas is then
-    written as Parquet there (one folder per table) by the same session."""
+                dbt_args: list[str] | None = None) -> None:
+    """dbt build on Spark (`loyalty build --target spark`)."""
     spark_dir.mkdir(parents=True, exist_ok=True)
     args = build_args(target, data_dir, dbt_args or [])
-    if export_to is not None:
-        args = ["--export-to", str(export_to), *args]
     returncode, _ = children.run(spark_command(args, spark_dir),
                                  env=spark_env(spark_dir, data_dir))
     if returncode != 0:

@@ -4,11 +4,10 @@ dbt-spark submits Python models only to Databricks clusters (dbt-spark issue 415
 way for open-source Spark). With `method: session` the Spark session lives in the dbt
 process itself, so a model's compiled code can simply run there: this module registers
 that submission method ("session", the default for the spark targets) and then hands
-over to dbt's own command line. Run as `python -m loyalty_warehouse.spark_dbt ARGS`;
-with `--export-to DIR` first, a successful command is followed by an export of the
-compared tables to Parquet (see engines.export_tables) from the same session; with
-`--plan FILE` (JSON: data_dir, args, export_to per step) several commands run in turn in
-one session (engines.spark_builds).
+over to dbt's own command line. Run as `python -m loyalty_warehouse.spark_dbt ARGS`, or
+with `--plan FILE` (JSON: data_dir, args, export_to per step): several commands in turn in
+one session, each successful one followed by an export of the compared tables to Parquet
+(engines.export_tables) from that session (engines.spark_builds).
 """
 
 from __future__ import annotations
@@ -81,8 +80,6 @@ def main(argv: list[str] | None = None) -> int:
     _register_session_helper()
     if args[:1] == ["--plan"]:
         return run_plan(json.loads(Path(args[1]).read_text()))
-    if args[:1] == ["--export-to"]:
-        return run(args[2:], Path(args[1]))
     return run(args, None)
 
 
