@@ -284,6 +284,14 @@ def report(results: list[ScaleResult]) -> str:
     return "\n".join(lines)
 
 
+def written_notes(out: Path) -> str:
+    """The report's hand-written sections (from its first `## ` heading on), which a new
+    run keeps below its table."""
+    text = out.read_text() if out.exists() else ""
+    start = text.find("\n## ")
+    return "" if start < 0 else text[start:]
+
+
 def run(project: Path, scales: list[str], root: Path, out: Path) -> int:
     results = [bench_scale(project, scale, root) for scale in scales]
     table = report(results)
@@ -305,6 +313,6 @@ def run(project: Path, scales: list[str], root: Path, out: Path) -> int:
                    "every table then equals the full build's. Generate = `loyalty generate "
                    "--format parquet` (cached when the folder existed). Whole-process wall "
                    "times of one run: read them as ratios."
-                   "\n\n" + table + "\n")
+                   "\n\n" + table + "\n" + written_notes(out))
     print(f"benchmark written to {out}")
     return 0 if all(r.incremental_equals_full for r in results) else 1
