@@ -30,6 +30,12 @@ def wait_for_health(port: int, log: Path) -> None:
     pytest.fail("the dashboard did not start: " + log.read_text()[-2000:])
 
 
+def hangups_not_ignored() -> None:
+    """Start the dashboard as a terminal would: a suite run under `nohup` ignores SIGHUP,
+    and an exec'd server keeps that (as `nohup` intends), so SIGHUP would not stop it."""
+    signal.signal(signal.SIGHUP, signal.SIG_DFL)
+
+
 def dashboard_command(entry: str, database: Path, port: int) -> list[str]:
     arguments = ["dashboard", "--database", str(database), "--port", str(port)]
     if entry == "bin/warehouse":
@@ -49,7 +55,7 @@ def test_stopping_the_dashboard_stops_its_server(entry: str, stop: signal.Signal
     with log.open("w") as out:
         process = subprocess.Popen(dashboard_command(entry, tmp_path / "any.duckdb", port),
                                    cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
-                                   start_new_session=True)
+                                   start_new_session=True, preexec_fn=hangups_not_ignored)
     try:
         wait_for_health(port, log)
         # only the command we started is signalled, as a service manager or a closed
