@@ -3,6 +3,7 @@ warehouse a full refresh builds from the same files, late and corrected rows inc
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -178,3 +179,33 @@ def test_run_without_new_files_changes_nothing(builds: dict, tmp_path: Path) -> 
     assert again.returncode == 0, again.output[-4000:]
     assert run.scalar("select max(load_batch) from staging.base_orders") == 2
     assert differences(run.database, builds["full"].database) == []
+
+
+def test_incremental_tests_read_what_the_run_wrote(builds: dict, tmp_path: Path) -> None:
+    """Row and key checks of an incremental model read the newest batch (and, for keys,
+    the stored rows sharing its keys): a new row breaking a check fails it, a new row
+    duplicating a stored key fails `unique`, a stored row is not read again."""
+    run: DbtRun = builds["incremental"]
+    copy = tmp_path / "loyalty.duckdb"
+    shutil.copyfile(run.database, copy)
+    with duckdb.connect(str(copy)) as con:
+        stored = "select * from main.fct_orders where load_batch = 1 order by order_id"
+        con.execute(f"insert into main.fct_orders select * replace (2 as load_batch) "
+                    f"from ({stored} limit 1)")
+        con.execute("update main.fct_orders set is_purchase = not is_purchase where order_id "
+                    "= (select max(order_id) from main.fct_orders where load_batch = 2)")
+        con.execute("update main.fct_orders set net_revenue = -1 where order_id = "
+                    "(select max(order_id) from main.fct_orders where load_batch = 1)")
+    tested = run_dbt(["test", "--select", "fct_orders,test_name:unique "
+                      "fct_orders,test_name:expression_is_true fct_orders,test_name:value_between"],
+                     copy, builds["folder"])
+    statuses = {result["unique_id"].split(".")[2]: result["status"] for result in
+                json.loads((tmp_path / "target" / "run_results.json").read_text())["results"]
+                if result["unique_id"].startswith("test.")}
+    assert statuses.pop("unique_fct_orders_order_id") == "fail", tested.output[-3000:]
+    purchase_rule = [name for name in statuses if "is_purchase" in name]
+    assert [statuses.pop(name) for name in purchase_rule] == ["fail"]
+    # the stored row with a negative net revenue is outside the run's scope
+    assert statuses and set(statuses.values()) == {"pass"}, statuses
+    compiled = (tmp_path / "target" / "run").rglob("unique_fct_orders_order_id.sql")
+    assert "load_batch = 2" in next(compiled).read_text()
