@@ -99,9 +99,13 @@
     load_batch; with open_months also every row from the last stored month on, since
     as_of_date moves the month-end state of that month (and may add a month); with the
     model config revealed_later ({model, key, columns}) also the customers of stored rows
-    whose later events (a ticket's response, resolution) have become known. -#}
+    whose later events (a ticket's response, resolution) have become known; with the
+    model config dated_flag ({flag, date}: flag is true exactly when date <= as_of_date)
+    also the customers of stored rows whose flag as_of_date has changed (a churn date
+    reached). -#}
 {% macro changed_rows(changed_by, open_months=false) -%}
     {%- set revealed_later = config.get('revealed_later') -%}
+    {%- set dated_flag = config.get('dated_flag') -%}
     (customer_id in (
         select customer_id from {{ ref(changed_by) }}
         where load_batch > (select coalesce(max(load_batch), 0) from {{ this }})
@@ -123,6 +127,12 @@
                     and {{ known_on_as_of('current_rows.' ~ column) }})
                 {{- ' or' if not loop.last }}
                 {%- endfor %}
+        )
+    {%- endif -%}
+    {%- if dated_flag %}
+        or customer_id in (
+            select customer_id from {{ this }}
+            where {{ dated_flag.flag }} <> ({{ dated_flag.date }} <= {{ as_of_date() }})
         )
     {%- endif -%}
     )

@@ -1,12 +1,23 @@
 {#- The activity rule, once. A customer is active on day d when they have a purchase dated
     in (d - W, d]. A spell is a run of purchases with no gap longer than W days; it starts
     on its first purchase and the customer churns on its last purchase + W (a gap of
-    exactly W days continues the spell). Churns after as_of_date are not known yet. -#}
+    exactly W days continues the spell). Churns after as_of_date are not known yet.
+    Incremental: recomputes the customers a new order batch touched and those whose churn
+    date as_of_date has reached (or, moved back, no longer reaches). -#}
+{{ config(
+    materialized=incremental_or_table(),
+    incremental_strategy='replace_customers',
+    changed_by='base_orders',
+    dated_flag={'flag': 'is_churned', 'date': 'churn_date'},
+    on_schema_change='fail'
+) }}
+-- depends_on: {{ ref('base_orders') }}
 with
 
 purchases as (
     select * from {{ ref('int_orders') }}
     where is_purchase
+    {%- if is_incremental() %} and {{ changed_rows('base_orders') }}{% endif %}
 ),
 
 as_of as (
@@ -47,7 +58,8 @@ final as (
         {{ add_days('spells.last_purchase_date', churn_window_days()) }} <= as_of.as_of_date
             as is_churned,
         spells.purchases,
-        spells.net_revenue
+        spells.net_revenue,
+        {{ latest_load_batch('base_orders') }} as load_batch
     from spells
     cross join as_of
 )
