@@ -3,7 +3,8 @@
     Only counts, never rates: summing any set of segments and then dividing gives the
     correct rate for that set (the dashboard and the semantic layer do exactly this).
     Each source contributes its own counts to one long customer-month list; the counts it
-    does not know are 0. -#}
+    does not know are 0. Buyers to date are counted per segment before they meet the
+    months: a customer who bought once counts in every later month. -#}
 {%- set measures = [
     'customers_start', 'new_customers', 'reactivated_customers', 'churned_customers',
     'customers_end', 'customers_with_purchase', 'customers_with_repeat_purchase', 'orders',
@@ -24,9 +25,9 @@
         'purchasing_customers': 'max(case when is_purchase then 1 else 0 end)',
     },
     'buyers_to_date': {
-        'customers_with_purchase': '1',
+        'customers_with_purchase': 'buyer_groups.buyers',
         'customers_with_repeat_purchase':
-            'case when purchasers.second_order_date <= months.period_end_date then 1 else 0 end',
+            'case when buyer_groups.repeat_buyer_from_month <= months.month then buyer_groups.buyers else 0 end',
     },
     'survey_counts': {
         'nps_responses': "sum(case when survey_type = 'nps' and is_counted_nps then 1 else 0 end)",
@@ -83,13 +84,48 @@ order_counts as (
     group by customer_id, order_month
 ),
 
+-- a date is on or before the period end of month m (the month's last day, as_of_date in
+-- its month) exactly when it is on or before as_of_date and in m or earlier
+buyer_months as (
+    select
+        segments.country,
+        segments.acquisition_channel,
+        {{ month_of('purchasers.first_order_date') }} as buyer_from_month,
+        case
+            when purchasers.second_order_date <= {{ as_of_date() }}
+                then {{ month_of('purchasers.second_order_date') }}
+        end as repeat_buyer_from_month,
+        case
+            when segments.loyalty_joined_date <= {{ as_of_date() }}
+                then {{ month_of('segments.loyalty_joined_date') }}
+        end as member_from_month
+    from purchasers
+    inner join segments on purchasers.customer_id = segments.customer_id
+    where purchasers.first_order_date <= {{ as_of_date() }}
+),
+
+buyer_groups as (
+    select
+        country,
+        acquisition_channel,
+        buyer_from_month,
+        repeat_buyer_from_month,
+        member_from_month,
+        count(*) as buyers
+    from buyer_months
+    group by
+        country, acquisition_channel, buyer_from_month, repeat_buyer_from_month, member_from_month
+),
+
 buyers_to_date as (
     select
-        purchasers.customer_id,
         months.month,
+        buyer_groups.country,
+        buyer_groups.acquisition_channel,
+        coalesce(buyer_groups.member_from_month <= months.month, false) as is_loyalty_member,
         {{ zero_filled_columns(measures, sources['buyers_to_date']) }}
-    from purchasers
-    inner join months on purchasers.first_order_date <= months.period_end_date
+    from buyer_groups
+    inner join months on buyer_groups.buyer_from_month <= months.month
 ),
 
 survey_counts as (
@@ -106,21 +142,26 @@ customer_month_counts as (
     union all
     select * from order_counts
     union all
-    select * from buyers_to_date
-    union all
     select * from survey_counts
 ),
 
-segmented as (
+segmented_customer_counts as (
     select
-        counts.*,
+        counts.month,
         segments.country,
         segments.acquisition_channel,
         coalesce(segments.loyalty_joined_date <= months.period_end_date, false)
-            as is_loyalty_member
+            as is_loyalty_member,
+        {{ measures | join(',\n        ') }}
     from customer_month_counts as counts
     inner join months on counts.month = months.month
     inner join segments on counts.customer_id = segments.customer_id
+),
+
+segmented as (
+    select * from segmented_customer_counts
+    union all
+    select * from buyers_to_date
 ),
 
 final as (
