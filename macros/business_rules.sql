@@ -77,6 +77,12 @@
 {%- endmacro %}
 
 
+{#- A customer's age in weeks on as_of_date: from the first purchase day (BG/NBD's T). -#}
+{% macro age_weeks(first_purchase_date) -%}
+    cast({{ days_between(first_purchase_date, as_of_date()) }} as double) / 7
+{%- endmacro %}
+
+
 {% macro hours_between(first_timestamp, second_timestamp) -%}
     (cast({{ dbt.datediff(first_timestamp, second_timestamp, 'second') }} as double) / 3600)
 {%- endmacro %}

@@ -155,3 +155,14 @@
 {% macro latest_load_batch(changed_by) -%}
     (select coalesce(max(load_batch), 0) from {{ ref(changed_by) }})
 {%- endmacro %}
+
+
+{#- Post-hook of an incremental model with age_weeks: moves the stored ages to the current
+    as_of_date. Ages change for every customer every day, the rest of a row only with the
+    customer's orders; the update writes only the ages that changed. -#}
+{% macro update_age_weeks() -%}
+    {%- if model.config.materialized == 'incremental' -%}
+        update {{ this }} set age_weeks = {{ age_weeks('first_purchase_date') }}
+        where age_weeks is distinct from {{ age_weeks('first_purchase_date') }}
+    {%- endif -%}
+{%- endmacro %}

@@ -2,16 +2,23 @@
     fitted on, per customer with a purchase up to as_of_date: purchases are counted per
     day (several orders on one day are one purchase), frequency = repeat purchase days,
     recency = first to last purchase day and age = first purchase day to as_of_date, both
-    in weeks (days / 7); mean spend = average net revenue of the repeat purchase days. -#}
+    in weeks (days / 7); mean spend = average net revenue of the repeat purchase days.
+    Incremental: recomputes the customers a new order batch touched, then moves every
+    stored age to as_of_date (post-hook update_age_weeks). -#}
+{{ config(
+    materialized=incremental_or_table(),
+    incremental_strategy='replace_customers',
+    changed_by='base_orders',
+    post_hook="{{ update_age_weeks() }}",
+    on_schema_change='fail'
+) }}
+-- depends_on: {{ ref('base_orders') }}
 with
 
 purchases as (
     select * from {{ ref('int_orders') }}
     where is_purchase
-),
-
-as_of as (
-    select {{ as_of_date() }} as as_of_date
+    {%- if is_incremental() %} and {{ changed_rows('base_orders') }}{% endif %}
 ),
 
 purchase_days as (
@@ -52,12 +59,10 @@ final as (
             {{ days_between('summary.first_purchase_date', 'summary.last_purchase_date') }}
             as double
         ) / 7 as recency_weeks,
-        cast(
-            {{ days_between('summary.first_purchase_date', 'as_of.as_of_date') }} as double
-        ) / 7 as age_weeks,
-        cast(summary.repeat_mean_spend as double) as repeat_mean_spend
+        {{ age_weeks('summary.first_purchase_date') }} as age_weeks,
+        cast(summary.repeat_mean_spend as double) as repeat_mean_spend,
+        {{ latest_load_batch('base_orders') }} as load_batch
     from summary
-    cross join as_of
 )
 
 select * from final
