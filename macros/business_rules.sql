@@ -57,6 +57,14 @@
 {%- endmacro %}
 
 
+{#- The first reporting month whose period end (the month's last day, as_of_date in its
+    month) the date is on or before: its own month, or null when it is after as_of_date.
+    "date <= period_end_date of month m" is then "this month <= m". -#}
+{% macro month_counted_from(date_expression) -%}
+    case when {{ date_expression }} <= {{ as_of_date() }} then {{ month_of(date_expression) }} end
+{%- endmacro %}
+
+
 {% macro month_of(date_expression) -%}
     cast({{ dbt.date_trunc('month', date_expression) }} as date)
 {%- endmacro %}

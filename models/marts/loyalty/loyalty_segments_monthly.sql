@@ -4,7 +4,8 @@
     correct rate for that set (the dashboard and the semantic layer do exactly this).
     Each source contributes its own counts to one long customer-month list; the counts it
     does not know are 0. Buyers to date are counted per segment before they meet the
-    months: a customer who bought once counts in every later month. -#}
+    months: a customer who bought once counts in every later month. A date counts from
+    month_counted_from (on or before the month's period end). -#}
 {%- set measures = [
     'customers_start', 'new_customers', 'reactivated_customers', 'churned_customers',
     'customers_end', 'customers_with_purchase', 'customers_with_repeat_purchase', 'orders',
@@ -47,7 +48,12 @@ months as (
 ),
 
 segments as (
-    select * from {{ ref('int_customer_segments') }}
+    select
+        customer_id,
+        country,
+        acquisition_channel,
+        {{ month_counted_from('loyalty_joined_date') }} as member_from_month
+    from {{ ref('int_customer_segments') }}
 ),
 
 customer_months as (
@@ -84,24 +90,15 @@ order_counts as (
     group by customer_id, order_month
 ),
 
--- a date is on or before the period end of month m (the month's last day, as_of_date in
--- its month) exactly when it is on or before as_of_date and in m or earlier
 buyer_months as (
     select
         segments.country,
         segments.acquisition_channel,
-        {{ month_of('purchasers.first_order_date') }} as buyer_from_month,
-        case
-            when purchasers.second_order_date <= {{ as_of_date() }}
-                then {{ month_of('purchasers.second_order_date') }}
-        end as repeat_buyer_from_month,
-        case
-            when segments.loyalty_joined_date <= {{ as_of_date() }}
-                then {{ month_of('segments.loyalty_joined_date') }}
-        end as member_from_month
+        segments.member_from_month,
+        {{ month_counted_from('purchasers.first_order_date') }} as buyer_from_month,
+        {{ month_counted_from('purchasers.second_order_date') }} as repeat_buyer_from_month
     from purchasers
     inner join segments on purchasers.customer_id = segments.customer_id
-    where purchasers.first_order_date <= {{ as_of_date() }}
 ),
 
 buyer_groups as (
@@ -150,8 +147,7 @@ segmented_customer_counts as (
         counts.month,
         segments.country,
         segments.acquisition_channel,
-        coalesce(segments.loyalty_joined_date <= months.period_end_date, false)
-            as is_loyalty_member,
+        coalesce(segments.member_from_month <= counts.month, false) as is_loyalty_member,
         {{ measures | join(',\n        ') }}
     from customer_month_counts as counts
     inner join months on counts.month = months.month
