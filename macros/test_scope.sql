@@ -5,6 +5,8 @@
       are exactly the rows the run wrote: every incremental model stamps them so;
     - key checks (unique, unique_combination) read those rows and every row sharing a key
       with them, so a new row duplicating a stored one is still caught.
+    A view declaring `rows_of` (an incremental model whose rows it shows one to one, with
+    their load_batch) is scoped the same way.
     Checks across rows or tables (relationships, reconciliations, row conservation) always
     read everything, as does every test on a full build (one batch) and on Spark (tables).
     Sound because an incremental build starts from a copy of the served warehouse, which
@@ -19,7 +21,10 @@
     {%- set attached = graph.nodes.get(model.get('attached_node') or '') if test else none -%}
     {%- set keys = none -%}
     {%- set kind = none -%}
-    {%- if attached and attached.config.materialized == 'incremental' -%}
+    {#- a view with config rows_of shows the rows of that incremental model one to one,
+        load_batch included -#}
+    {%- if attached and (attached.config.materialized == 'incremental'
+                         or attached.config.get('rows_of')) -%}
         {%- set kwargs = test.kwargs -%}
         {%- if test.name in ['not_null', 'accepted_values', 'in_accepted_values', 'value_between']
             or (test.name == 'expression_is_true'

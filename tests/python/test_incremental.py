@@ -189,13 +189,15 @@ def test_incremental_tests_read_what_the_run_wrote(builds: dict, tmp_path: Path)
     copy = tmp_path / "loyalty.duckdb"
     shutil.copyfile(run.database, copy)
     with duckdb.connect(str(copy)) as con:
-        stored = "select * from main.fct_orders where load_batch = 1 order by order_id"
-        con.execute(f"insert into main.fct_orders select * replace (2 as load_batch) "
+        # fct_orders is a view of int_orders (config rows_of): its rows are written there
+        stored = "select * from intermediate.int_orders where load_batch = 1 order by order_id"
+        con.execute(f"insert into intermediate.int_orders select * replace (2 as load_batch) "
                     f"from ({stored} limit 1)")
-        con.execute("update main.fct_orders set is_purchase = not is_purchase where order_id "
-                    "= (select max(order_id) from main.fct_orders where load_batch = 2)")
-        con.execute("update main.fct_orders set net_revenue = -1 where order_id = "
-                    "(select max(order_id) from main.fct_orders where load_batch = 1)")
+        con.execute("update intermediate.int_orders set is_purchase = not is_purchase where "
+                    "order_id = (select max(order_id) from intermediate.int_orders "
+                    "where load_batch = 2)")
+        con.execute("update intermediate.int_orders set net_revenue = -1 where order_id = "
+                    "(select max(order_id) from intermediate.int_orders where load_batch = 1)")
     tested = run_dbt(["test", "--select", "fct_orders,test_name:unique "
                       "fct_orders,test_name:expression_is_true fct_orders,test_name:value_between"],
                      copy, builds["folder"])

@@ -61,7 +61,9 @@ def test_a_duplicate_a_missing_row_and_a_raw_address_fail_and_the_file_is_let_go
     broken = tmp_path / "broken.duckdb"
     shutil.copy(default_build.database, broken)
     with duckdb.connect(str(broken)) as con:
-        con.execute("insert into main.fct_orders select * from main.fct_orders limit 1")
+        # fct_orders is a view of int_orders
+        con.execute("insert into intermediate.int_orders select * from intermediate.int_orders "
+                    "limit 1")
         con.execute("delete from main.dim_customers where customer_id = "
                     "(select min(customer_id) from main.dim_customers)")
         con.execute("update main.dim_customers set email_hash = 'ann@example.com' "

@@ -1,16 +1,11 @@
-{{ config(
-    materialized=incremental_or_table(),
-    incremental_strategy='replace_customers',
-    changed_by='base_orders',
-    on_schema_change='fail'
-) }}
+{#- A view of int_orders, one row per row (a build writes them once); its data tests
+    read like that incremental model's (macro get_where_subquery, config rows_of). -#}
+{{ config(materialized='view', rows_of='int_orders') }}
 
--- depends_on: {{ ref('base_orders') }}
 with
 
 orders as (
     select * from {{ ref('int_orders') }}
-    {% if is_incremental() %}where {{ changed_rows('base_orders') }}{% endif %}
 ),
 
 final as (

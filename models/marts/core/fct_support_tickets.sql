@@ -1,19 +1,11 @@
-{{ config(
-    materialized=incremental_or_table(),
-    incremental_strategy='replace_customers',
-    changed_by='base_support_tickets',
-    revealed_later={'model': 'int_support_tickets', 'key': 'ticket_id',
-                    'columns': ['first_response_at', 'resolved_at']},
-    on_schema_change='fail'
-) }}
+{#- A view of int_support_tickets, one row per row (a build writes them once); its data tests
+    read like that incremental model's (macro get_where_subquery, config rows_of). -#}
+{{ config(materialized='view', rows_of='int_support_tickets') }}
 
--- depends_on: {{ ref('base_support_tickets') }}
--- depends_on: {{ ref('base_as_of_bounds') }}
 with
 
 tickets as (
     select * from {{ ref('int_support_tickets') }}
-    {% if is_incremental() %}where {{ changed_rows('base_support_tickets') }}{% endif %}
 ),
 
 final as (

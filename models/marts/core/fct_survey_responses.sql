@@ -1,16 +1,11 @@
-{{ config(
-    materialized=incremental_or_table(),
-    incremental_strategy='replace_customers',
-    changed_by='base_survey_responses',
-    on_schema_change='fail'
-) }}
+{#- A view of int_survey_responses, one row per row (a build writes them once); its data tests
+    read like that incremental model's (macro get_where_subquery, config rows_of). -#}
+{{ config(materialized='view', rows_of='int_survey_responses') }}
 
--- depends_on: {{ ref('base_survey_responses') }}
 with
 
 responses as (
     select * from {{ ref('int_survey_responses') }}
-    {% if is_incremental() %}where {{ changed_rows('base_survey_responses') }}{% endif %}
 ),
 
 reason_groups as (
