@@ -48,6 +48,7 @@ def differences(first: Path, second: Path, schemas: tuple[str, ...] = SCHEMAS) -
     compared by its digest."""
     problems: list[str] = []
     with duckdb.connect() as con:
+        con.execute("set enable_progress_bar = false")
         con.execute(f"attach '{first}' as a (read_only)")
         con.execute(f"attach '{second}' as b (read_only)")
         left, right = _tables(con, "a", schemas), _tables(con, "b", schemas)
@@ -59,6 +60,7 @@ def differences(first: Path, second: Path, schemas: tuple[str, ...] = SCHEMAS) -
             problems.append(f"{name}: (columns, rows, sum of row hashes) {ours.get(name)} in "
                             f"{first}, {theirs.get(name)} in {second}")
     with duckdb.connect() as con:
+        con.execute("set enable_progress_bar = false")
         con.execute(f"attach '{first}' as a (read_only)")
         con.execute(f"attach '{second}' as b (read_only)")
         for name in sorted((set(left) | set(right)) - set(digested)):
@@ -81,6 +83,7 @@ def _digests(database: Path, kind: str = "any", name: str | None = None
     the sum of its rows' hashes, read in its own file (a view names its catalog)."""
     digests: dict[str, tuple[str, int, int]] = {}
     with duckdb.connect(str(database), read_only=True) as con:
+        con.execute("set enable_progress_bar = false")
         relations = con.execute(
             "select table_name from duckdb_columns() where schema_name = 'main' and "
             "not internal and database_name = current_database() and (? = 'any' or "
