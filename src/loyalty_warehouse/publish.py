@@ -19,7 +19,7 @@ from pathlib import Path
 
 import duckdb
 
-from . import children
+from . import children, code_version
 from .personal_data import columns_with_personal_data
 from .raw_files import OWN_TIMESTAMP, RAW_TABLES, check_folder
 
@@ -268,8 +268,14 @@ def build(dbt_args: list[str], max_share: float, docs_dir: Path,
                 tick = _step(f"copy the served warehouse to the candidate {warehouse.candidate}")
                 start_from_served(warehouse)
                 _done(tick)
+            code = code_version.fingerprint(dbt_args, bool(data_dir))
             tick = _step(f"write: dbt build into the candidate {warehouse.candidate}")
-            run_dbt(warehouse, dbt_args, lock_fd)
+            unit_tests = []
+            if code_version.stamped(warehouse.served) == code:
+                print("   unit tests not run again: the code and dbt arguments are those of "
+                      "the served build")
+                unit_tests = ["--exclude-resource-type", "unit_test"]
+            run_dbt(warehouse, [*dbt_args, *unit_tests], lock_fd)
             _done(tick)
             tick = _step("audit: quarantine per raw table")
             quarantine_audit(warehouse.candidate, max_share)
@@ -285,6 +291,7 @@ def build(dbt_args: list[str], max_share: float, docs_dir: Path,
             remove_raw_copies_and_scan(warehouse.candidate)
             _done(tick)
             tick = _step(f"publish: {warehouse.served}")
+            code_version.stamp(warehouse.candidate, code)
             publish(warehouse)
             _done(tick)
     except (BuildError, children.Stopped) as error:

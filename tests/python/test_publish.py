@@ -374,6 +374,8 @@ def test_incremental_build_adds_a_new_batch_to_the_served_warehouse(
     done = build(warehouse, data, ROOT, "--incremental")
     assert done.returncode == 0, done.stdout[-3000:]
     assert "copy the served warehouse" in done.stdout
+    # the same code and arguments as the served build: its unit tests are not run again
+    assert "unit tests not run again" in done.stdout
     assert orders_served(warehouse) == before + 10
     with duckdb.connect(str(warehouse / "loyalty.duckdb"), read_only=True) as con:
         assert con.execute("select max(load_batch) from main.fct_orders").fetchone()[0] == 2
