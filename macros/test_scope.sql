@@ -6,7 +6,9 @@
     - key checks (unique, unique_combination) read those rows and every row sharing a key
       with them, so a new row duplicating a stored one is still caught.
     A view declaring `rows_of` (an incremental model whose rows it shows one to one, with
-    their load_batch) is scoped the same way.
+    their load_batch) is scoped the same way; a view of some of that model's rows without
+    their load_batch (the staging views) reads the rows whose key (the model's unique_key)
+    the newest load_batch holds.
     Checks across rows or tables (relationships, reconciliations, row conservation) always
     read everything, as does every test on a full build (one batch) and on Spark (tables).
     Sound because an incremental build starts from a copy of the served warehouse, which
@@ -35,11 +37,28 @@
             {%- set keys = [kwargs.column_name] if test.name == 'unique' else kwargs.columns -%}
         {%- endif -%}
     {%- endif -%}
-    {%- if kind and 'load_batch' in adapter.get_columns_in_relation(relation) | map(attribute='name') | list -%}
-        {%- set batches = run_query('select min(load_batch), max(load_batch) from ' ~ relation).rows[0] -%}
+    {%- set batched = relation -%}
+    {%- set by_key = none -%}
+    {%- if kind and 'load_batch' not in adapter.get_columns_in_relation(relation) | map(attribute='name') | list -%}
+        {#- the rows of an incremental model with a unique_key, shown without load_batch -#}
+        {%- set source = (graph.nodes.values() | selectattr('resource_type', 'equalto', 'model')
+                          | selectattr('name', 'equalto', attached.config.get('rows_of')) | list) -%}
+        {%- set source_key = source[0].config.get('unique_key') if source else none -%}
+        {%- if source_key and (kind == 'row' or keys == [source_key]) -%}
+            {%- set batched = adapter.get_relation(source[0].database, source[0].schema, source[0].alias) -%}
+            {%- set by_key = source_key -%}
+        {%- else -%}
+            {%- set kind = none -%}
+        {%- endif -%}
+    {%- endif -%}
+    {%- if kind and batched is not none -%}
+        {%- set batches = run_query('select min(load_batch), max(load_batch) from ' ~ batched).rows[0] -%}
         {%- if batches[0] is not none and batches[0] != batches[1] -%}
             {%- set newest = 'load_batch = ' ~ batches[1] -%}
-            {%- if kind == 'row' -%}
+            {%- if by_key -%}
+                {%- do conditions.append(by_key ~ ' in (select ' ~ by_key ~ ' from ' ~ batched
+                                         ~ ' where ' ~ newest ~ ')') -%}
+            {%- elif kind == 'row' -%}
                 {%- do conditions.append(newest) -%}
             {%- else -%}
                 {%- do conditions.append('(' ~ newest ~ ' or (' ~ keys | join(', ') ~ ') in (select '

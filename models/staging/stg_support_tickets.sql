@@ -1,3 +1,7 @@
+{#- The clean rows of base_support_tickets; its data tests read like that incremental model's
+    (macro get_where_subquery, config rows_of). -#}
+{{ config(rows_of='base_support_tickets') }}
+
 with
 
 classified as (

@@ -1,3 +1,7 @@
+{#- The clean rows of base_survey_responses; its data tests read like that incremental model's
+    (macro get_where_subquery, config rows_of). -#}
+{{ config(rows_of='base_survey_responses') }}
+
 with
 
 classified as (
