@@ -181,6 +181,13 @@ def test_run_without_new_files_changes_nothing(builds: dict, tmp_path: Path) -> 
     assert differences(run.database, builds["full"].database) == []
 
 
+def data_test_statuses(target: Path) -> dict[str, str]:
+    """Each data test's status in the run_results of a dbt run, by test name."""
+    return {result["unique_id"].split(".")[2]: result["status"] for result in
+            json.loads((target / "run_results.json").read_text())["results"]
+            if result["unique_id"].startswith("test.")}
+
+
 def test_incremental_tests_read_what_the_run_wrote(builds: dict, tmp_path: Path) -> None:
     """Row and key checks of an incremental model read the newest batch (and, for keys,
     the stored rows sharing its keys): a new row breaking a check fails it, a new row
@@ -201,9 +208,7 @@ def test_incremental_tests_read_what_the_run_wrote(builds: dict, tmp_path: Path)
     tested = run_dbt(["test", "--select", "fct_orders,test_name:unique "
                       "fct_orders,test_name:expression_is_true fct_orders,test_name:value_between"],
                      copy, builds["folder"])
-    statuses = {result["unique_id"].split(".")[2]: result["status"] for result in
-                json.loads((tmp_path / "target" / "run_results.json").read_text())["results"]
-                if result["unique_id"].startswith("test.")}
+    statuses = data_test_statuses(tmp_path / "target")
     assert statuses.pop("unique_fct_orders_order_id") == "fail", tested.output[-3000:]
     purchase_rule = [name for name in statuses if "is_purchase" in name]
     assert [statuses.pop(name) for name in purchase_rule] == ["fail"]
@@ -235,9 +240,7 @@ def test_staging_view_tests_read_the_keys_of_the_newest_batch(builds: dict,
     tested = run_dbt(["test", "--select", "stg_orders,test_name:unique "
                       "stg_orders,test_name:in_accepted_values stg_orders,test_name:not_null"],
                      copy, builds["folder"])
-    statuses = {result["unique_id"].split(".")[2]: result["status"] for result in
-                json.loads((tmp_path / "target" / "run_results.json").read_text())["results"]
-                if result["unique_id"].startswith("test.")}
+    statuses = data_test_statuses(tmp_path / "target")
     assert statuses.pop("unique_stg_orders_order_id") == "fail", tested.output[-3000:]
     status_rule = [name for name in statuses if "status" in name and "accepted" in name]
     assert [statuses.pop(name) for name in status_rule] == ["fail"], tested.output[-3000:]
