@@ -102,6 +102,20 @@ def test_default_data_every_table_equal_on_both_engines(compared: Comparison) ->
 
 
 @pytest.mark.slow
+def test_spark_checks_each_contracted_marts_constraints_after_writing_it(
+        compared: Comparison) -> None:
+    """dbt-spark leaves constraints of Parquet tables unapplied; spark__persist_constraints
+    counts the rows breaking them, once per contracted table per build."""
+    # dbt rotates its log file at 10 MB
+    log = "".join(path.read_text() for path in (compared.work / "spark" / "logs").glob("dbt.log*"))
+    assert "sum(case when not (retention_rate between 0 and 100) then 1 else 0 end)" in log
+    assert "sum(case when customer_id is null then 1 else 0 end)" in log
+    checked = re.findall(r"else 0 end\)\s+from\s+(\S+)", log)
+    # the 12 contracted tables, in each of the two Spark builds
+    assert len(set(checked)) == 12 and len(checked) >= 24, checked
+
+
+@pytest.mark.slow
 def test_compare_engines_on_a_data_folder_of_mixed_formats(compared: Comparison) -> None:
     """Both builds of the folder pass and every table is equal; the summary adds up."""
     equal = compared.equal_line("data-1")
