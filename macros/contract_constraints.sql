@@ -18,6 +18,10 @@
         {{ exceptions.raise_compiler_error('check_constraints: no model named ' ~ model_name) }}
     {%- endif -%}
     {%- set relation = adapter.get_relation(nodes[0].database, nodes[0].schema, nodes[0].alias) -%}
+    {%- if relation is none -%}
+        {{ exceptions.raise_compiler_error('check_constraints: ' ~ model_name ~ ' is not built in '
+                                           ~ nodes[0].schema ~ ' of this target') }}
+    {%- endif -%}
     {% do assert_constraints_hold(relation, nodes[0]) %}
     {{ log('constraints hold on ' ~ relation, info=true) }}
 {% endmacro %}
@@ -26,18 +30,18 @@
     (a check is broken where its expression is false; null passes, as in SQL) and stops
     with the relation, each broken constraint and its count. -#}
 {% macro assert_constraints_hold(relation, model) %}
-    {%- set checks = [] -%}
+    {%- set declared = [] -%}
     {%- for column in model.columns.values() -%}
-        {%- for constraint in column.constraints -%}
-            {%- if constraint.type == 'not_null' -%}
-                {% do checks.append([column.name ~ ' not null', column.name ~ ' is null']) %}
-            {%- elif constraint.type == 'check' -%}
-                {% do checks.append(['check (' ~ constraint.expression ~ ')', 'not (' ~ constraint.expression ~ ')']) %}
-            {%- endif -%}
-        {%- endfor -%}
+        {%- for constraint in column.constraints -%}{% do declared.append([column.name, constraint]) %}{%- endfor -%}
     {%- endfor -%}
-    {%- for constraint in model.constraints if constraint.type == 'check' -%}
-        {% do checks.append(['check (' ~ constraint.expression ~ ')', 'not (' ~ constraint.expression ~ ')']) %}
+    {%- for constraint in model.constraints -%}{% do declared.append([none, constraint]) %}{%- endfor -%}
+    {%- set checks = [] -%}
+    {%- for column, constraint in declared -%}
+        {%- if constraint.type == 'not_null' and column -%}
+            {% do checks.append([column ~ ' not null', column ~ ' is null']) %}
+        {%- elif constraint.type == 'check' -%}
+            {% do checks.append(['check (' ~ constraint.expression ~ ')', 'not (' ~ constraint.expression ~ ')']) %}
+        {%- endif -%}
     {%- endfor -%}
     {%- if checks -%}
         {%- set counts -%}

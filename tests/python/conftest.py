@@ -55,6 +55,12 @@ def run_dbt(args: list[str], database: Path, data_dir: Path | None = None,
     return DbtRun(done.returncode, done.stdout + done.stderr, database)
 
 
+def drop_constraints(con: duckdb.DuckDBPyConnection, table: str) -> None:
+    """Replace a built table by a copy without its constraints: a table changed outside
+    dbt, whose rows can break them."""
+    con.execute(f"create or replace table {table} as select * from {table}")
+
+
 def generate(folder: Path, *extra: str) -> Path:
     assert loyalty_main(["generate", "--out", str(folder), "--customers", SMALL, *extra]) == 0
     return folder

@@ -10,7 +10,7 @@ import duckdb
 from loyalty_warehouse.cli import main as loyalty_main
 from loyalty_warehouse.validate import data_docs_index, run_suites
 
-from .conftest import DbtRun
+from .conftest import DbtRun, drop_constraints
 
 
 def test_suites_pass_on_the_default_build_and_write_data_docs(
@@ -27,10 +27,9 @@ def test_a_broken_mart_fails_validation_and_is_named(
     broken = tmp_path / "broken.duckdb"
     shutil.copy(default_build.database, broken)
     with duckdb.connect(str(broken)) as con:
-        # the build's table enforces churn_rate <= 100: a copy without its constraints
-        # stands for a mart changed outside dbt, which the audit must still catch
-        con.execute("create or replace table main.loyalty_metrics_monthly as "
-                    "select * from main.loyalty_metrics_monthly")
+        # the build's table enforces churn_rate <= 100; the audit must still catch a mart
+        # changed outside dbt
+        drop_constraints(con, "main.loyalty_metrics_monthly")
         con.execute("update main.loyalty_metrics_monthly set churn_rate = 120 "
                     "where month = (select max(month) from main.loyalty_metrics_monthly)")
     assert loyalty_main(["validate", "--database", str(broken),
