@@ -16,6 +16,7 @@ from loyalty_warehouse import cdnow, clv
 from loyalty_warehouse.cli import SEEDS_DIR
 from loyalty_warehouse.generator import PURCHASE_RATE_BY_SCALE, SCALES, GeneratorConfig
 from loyalty_warehouse.generator.customers import make_customers
+from loyalty_warehouse.generator.ids import customer_ids
 
 from .conftest import ROOT, DbtRun
 
@@ -125,7 +126,8 @@ def test_customers_the_generator_made_dead_look_less_alive(marts: tuple) -> None
     customers = customers[customers["repeat_purchase_days"] > 0]
     cfg = GeneratorConfig(customers=SCALES["S"],
                           purchase_rate_multiplier=PURCHASE_RATE_BY_SCALE["S"])
-    truth = make_customers(np.random.default_rng(cfg.seed), cfg).set_index("customer_id")
+    truth = make_customers(np.random.default_rng(cfg.seed), cfg)
+    truth = truth.set_index(customer_ids(truth["customer_id"]))
     truth = truth[truth["_orders"]]
     dead = (truth["_first_order_day"] + truth["_lifetime"]) < cfg.horizon_days - 180
     alive = customers["probability_alive"]

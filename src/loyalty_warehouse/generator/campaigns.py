@@ -86,5 +86,5 @@ def run_winback(rng: np.random.Generator, cfg: GeneratorConfig, orders: pd.DataF
 def _purchases(orders: pd.DataFrame, customer_ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Completed orders as (code of the customer in customer_ids, day)."""
     done = orders[orders["status"] == "completed"]
-    codes = pd.Categorical(done["customer_id"], categories=customer_ids).codes
+    codes = np.searchsorted(customer_ids, done["customer_id"].to_numpy())
     return codes, done["day"].to_numpy()

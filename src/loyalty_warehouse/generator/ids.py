@@ -10,6 +10,15 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+# Customers are numbered 1, 2, ... in the simulation and become C0000001, ... when typed.
+CUSTOMER_ID = ("C", 7)
+
+
+def customer_ids(numbers: np.ndarray | pd.Index) -> np.ndarray:
+    """The text ids of customer numbers."""
+    prefix, width = CUSTOMER_ID
+    return formatted_ids(prefix, np.asarray(numbers), width)
+
 
 def serial_ids(prefix: str, first: int, n: int, width: int) -> np.ndarray:
     """prefix + first, first + 1, ... zero-padded to width digits (see formatted_ids)."""
@@ -59,7 +68,8 @@ def _id_bytes(prefix: str, values: np.ndarray, width: int) -> np.ndarray | None:
 def stable_sort(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
     """frame.sort_values(columns, kind="stable", ignore_index=True), with text columns
     compared as codes of their sorted values (sorting 10M Python strings took most of a
-    minute)."""
+    minute). Customer numbers sort as their text ids do while they fit CUSTOMER_ID's
+    width (below 10 million customers)."""
     keys = []
     for column in reversed(columns):
         values = frame[column]

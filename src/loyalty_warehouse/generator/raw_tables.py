@@ -11,7 +11,7 @@ import pyarrow.compute as pc
 
 from .config import GeneratorConfig
 from .customers import UTC_OFFSET_HOURS
-from .ids import formatted_ids, id_array
+from .ids import CUSTOMER_ID, formatted_ids, id_array
 
 RAW_COLUMNS: dict[str, list[str]] = {
     "customers": ["customer_id", "created_at", "email", "phone", "country", "city",
@@ -32,8 +32,8 @@ RAW_COLUMNS: dict[str, list[str]] = {
 }
 
 
-# Ids the simulation does not carry as text: order numbers (0 = no order) and serials
-# numbered by the row's position in the finished table.
+# Ids the simulation does not carry as text: customer numbers, order numbers (0 = no
+# order) and serials numbered by the row's position in the finished table.
 ORDER_ID_TABLES = ("orders", "survey_responses", "loyalty_events")
 POSITIONAL_IDS = {"survey_responses": ("response_id", "R", 8),
                   "loyalty_events": ("event_id", "E", 9),
@@ -44,6 +44,9 @@ def _id_columns(name: str, frame: pd.DataFrame
                 ) -> Iterator[tuple[str, str, np.ndarray, int, np.ndarray | None]]:
     """(column, prefix, numbers, width, missing) of each id column of a raw table that the
     simulation keeps as numbers or row positions."""
+    if "customer_id" in frame:
+        prefix, width = CUSTOMER_ID
+        yield "customer_id", prefix, frame["customer_id"].to_numpy(), width, None
     if name in ORDER_ID_TABLES:
         numbers = frame["order_id"].to_numpy()
         yield "order_id", "O", numbers, 8, numbers == 0
@@ -100,6 +103,7 @@ def raw_tables(cfg: GeneratorConfig, customers: pd.DataFrame, orders: pd.DataFra
     ids = {name: ids_as_text(name, frame) for name, frame in generated.items()}
     frames = {
         "customers": customers.assign(
+            **ids["customers"],
             created_at=timestamps(cfg, customers["signup_day"], offset),
             birth_year=integers(customers["birth_year"])),
         "orders": orders.assign(
@@ -113,6 +117,7 @@ def raw_tables(cfg: GeneratorConfig, customers: pd.DataFrame, orders: pd.DataFra
             responded_at=timestamps(cfg, surveys["day"], utc_suffix="+00:00"),
             score=integers(surveys["score"])),
         "support_tickets": tickets.assign(
+            **ids["support_tickets"],
             opened_at=timestamps(cfg, tickets["opened_day"]),
             first_response_at=timestamps(cfg, tickets["first_response_day"]),
             resolved_at=timestamps(cfg, tickets["resolved_day"]),
