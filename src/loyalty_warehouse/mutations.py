@@ -370,6 +370,10 @@ MUTATIONS = [
              "100.0 * churned_customers / nullif(customers_end, 0) as churn_rate",
              "dashboard churn tile divided by the end-of-month base",
              "tests/python/test_dashboard.py"),
+    Mutation("fct_orders_drops_cancelled", "models/marts/core/fct_orders.sql",
+             "    from orders\n)", "    from orders\n    where status <> 'cancelled'\n)",
+             "the order fact leaves out cancelled orders, so it no longer shows every valid "
+             "order of int_orders"),
 ]
 
 

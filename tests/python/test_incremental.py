@@ -196,7 +196,8 @@ def test_incremental_tests_read_what_the_run_wrote(builds: dict, tmp_path: Path)
     copy = tmp_path / "loyalty.duckdb"
     shutil.copyfile(run.database, copy)
     with duckdb.connect(str(copy)) as con:
-        # fct_orders is a view of int_orders (config rows_of): its rows are written there
+        # fct_orders is a view of int_orders (config rows_of): its rows are written there,
+        # and the view's row checks read them by int_orders' load_batch
         stored = "select * from intermediate.int_orders where load_batch = 1 order by order_id"
         con.execute(f"insert into intermediate.int_orders select * replace (2 as load_batch) "
                     f"from ({stored} limit 1)")
@@ -205,16 +206,16 @@ def test_incremental_tests_read_what_the_run_wrote(builds: dict, tmp_path: Path)
                     "where load_batch = 2)")
         con.execute("update intermediate.int_orders set net_revenue = -1 where order_id = "
                     "(select max(order_id) from intermediate.int_orders where load_batch = 1)")
-    tested = run_dbt(["test", "--select", "fct_orders,test_name:unique "
+    tested = run_dbt(["test", "--select", "int_orders,test_name:unique "
                       "fct_orders,test_name:expression_is_true fct_orders,test_name:value_between"],
                      copy, builds["folder"])
     statuses = data_test_statuses(tmp_path / "target")
-    assert statuses.pop("unique_fct_orders_order_id") == "fail", tested.output[-3000:]
+    assert statuses.pop("unique_int_orders_order_id") == "fail", tested.output[-3000:]
     purchase_rule = [name for name in statuses if "is_purchase" in name]
     assert [statuses.pop(name) for name in purchase_rule] == ["fail"]
     # the stored row with a negative net revenue is outside the run's scope
     assert statuses and set(statuses.values()) == {"pass"}, statuses
-    compiled = (tmp_path / "target" / "run").rglob("unique_fct_orders_order_id.sql")
+    compiled = (tmp_path / "target" / "run").rglob("unique_int_orders_order_id.sql")
     assert "load_batch = 2" in next(compiled).read_text()
 
 
