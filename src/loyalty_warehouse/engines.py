@@ -91,7 +91,8 @@ def spark_builds(spark_dir: Path, work: Path, data_sets: list[DataSet],
              "args": [*build_args("spark", data.folder, args),
                       "--target-path", str(spark_dir / f"target-{data.label}"),
                       "--log-path", str(spark_dir / "logs")]}
-            for data, args in zip(data_sets, per_data_set_args(data_sets, dbt_args), strict=True)]
+            for data, args in zip(data_sets, per_data_set_args(data_sets, dbt_args, "test"),
+                                  strict=True)]
     plan_file = spark_dir / "plan.json"
     plan_file.write_text(json.dumps(plan, indent=1))
     returncode, _ = children.run(
@@ -101,11 +102,13 @@ def spark_builds(spark_dir: Path, work: Path, data_sets: list[DataSet],
         raise EngineError(f"dbt build on Spark failed (exit {returncode}); see the output above")
 
 
-def per_data_set_args(data_sets: list[DataSet], dbt_args: list[str]) -> list[list[str]]:
+def per_data_set_args(data_sets: list[DataSet], dbt_args: list[str],
+                      *also_first_only: str) -> list[list[str]]:
     """dbt args of each data set's builds: unit tests read no data, so they run with the
-    first data set only."""
-    return [dbt_args if number == 0 else [*dbt_args, "--exclude-resource-type", "unit_test"]
-            for number in range(len(data_sets))]
+    first data set only. So do Spark's data tests: every later Spark table is compared with
+    DuckDB's tested one, and an equal table passes the same tests."""
+    later = ["--exclude-resource-type", "unit_test", *also_first_only]
+    return [dbt_args if number == 0 else [*dbt_args, *later] for number in range(len(data_sets))]
 
 
 def duckdb_build(database: Path, data_dir: Path | None = None,
