@@ -453,10 +453,8 @@ def run_suite(project: Path, checks: str = Mutation.checks,
     if build_first:
         dbt = str(Path(sys.executable).parent / "dbt")
         (project / "target" / "run_results.json").unlink(missing_ok=True)
-        # --fail-fast: the first failing node catches the mutant; the rest need not run
-        build = subprocess.run([dbt, "build", "--quiet", *(dbt_args or [])],
-                               cwd=project, env=_env(project), capture_output=True, text=True,
-                               check=False)
+        build = subprocess.run([dbt, "build", "--quiet", *(dbt_args or [])], cwd=project,
+                               env=_env(project), capture_output=True, text=True, check=False)
         if build.returncode != 0:
             nodes = failing_dbt_nodes(project)
             return "dbt: " + ", ".join(nodes[:3]) + (f" (+{len(nodes) - 3})"
