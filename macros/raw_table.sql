@@ -7,7 +7,7 @@
 {% macro raw_table(table, skip_files=[]) -%}
     {%- set contract = var('raw_contract')[table] -%}
     {%- set columns = contract_columns(table) -%}
-    {%- set folder = var('raw_data_path') -%}
+    {%- set folder = raw_data_path() -%}
     {%- set seed_name = 'seed:raw_' ~ table -%}
     {%- if not folder and seed_name in skip_files -%}
         {{ empty_raw_table(columns) }}

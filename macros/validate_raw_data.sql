@@ -2,11 +2,11 @@
     against the contract before any model runs, so a bad feed stops the run at once
     with one message naming the file and the problem. -#}
 {% macro validate_raw_data() %}
-    {%- if execute and var('raw_data_path') -%}
+    {%- if execute and raw_data_path() -%}
         {%- for table in var('raw_contract') -%}
             {%- do raw_table(table) -%}
         {%- endfor -%}
-        {{ log("raw data folder " ~ var('raw_data_path') ~ ": every table matches the contract", info=true) }}
+        {{ log("raw data folder " ~ raw_data_path() ~ ": every table matches the contract", info=true) }}
     {%- endif -%}
     select 1
 {% endmacro %}

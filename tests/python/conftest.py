@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -43,15 +46,35 @@ def dbt_env(database: Path, data_dir: Path | None = None) -> dict[str, str]:
             "LOYALTY_DUCKDB_PATH": str(database), "LOYALTY_DATA_DIR": str(data_dir or "")}
 
 
+# dbt's parsed project, per database file name and --vars, from this process's first run:
+# a full parse costs every run a few seconds
+_PARSED = Path(tempfile.mkdtemp(prefix="dbt-parsed-"))
+
+
 def run_dbt(args: list[str], database: Path, data_dir: Path | None = None,
             dbt_vars: str | None = None) -> DbtRun:
-    env = dbt_env(database, data_dir)
-    command = [DBT, *args, "--target-path", str(database.parent / "target"),
-               "--log-path", str(database.parent / "logs")]
+    """dbt in the database's folder, on the database's bare file name: dbt parses again
+    whenever the profile (the path) or dbt_project.yml's environment changes, so every run
+    here shares one profile and starts from the saved parse of an earlier one (dbt's
+    partial parsing then re-reads only the files whose inputs changed, a new data folder
+    included)."""
+    folder = database.parent
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / "target"
+    env = {**dbt_env(database, data_dir), "LOYALTY_DUCKDB_PATH": database.name}
+    command = [DBT, *args, "--project-dir", str(ROOT), "--target-path", str(target),
+               "--log-path", str(folder / "logs")]
     if dbt_vars:
         command += ["--vars", dbt_vars]
-    done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True,
+    saved = _PARSED / hashlib.sha256(f"{database.name}|{dbt_vars}".encode()).hexdigest()
+    parse = target / "partial_parse.msgpack"
+    if saved.exists() and not parse.exists():
+        target.mkdir(exist_ok=True)
+        shutil.copyfile(saved, parse)
+    done = subprocess.run(command, cwd=folder, env=env, capture_output=True, text=True,
                           check=False)
+    if parse.exists() and not saved.exists():
+        shutil.copyfile(parse, saved)
     return DbtRun(done.returncode, done.stdout + done.stderr, database)
 
 
