@@ -16,6 +16,7 @@ import signal
 import subprocess
 import sys
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from types import FrameType
 
 FORWARDED = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
@@ -37,7 +38,8 @@ def _die_with_parent() -> None:  # pragma: no cover - runs in the child between 
 
 
 def run(command: Sequence[str], env: Mapping[str, str] | None = None,
-        pass_fds: Sequence[int] = (), watch: Sequence[str] = ()) -> tuple[int, list[str]]:
+        pass_fds: Sequence[int] = (), watch: Sequence[str] = (),
+        cwd: Path | None = None) -> tuple[int, list[str]]:
     """Run command to the end, forwarding stop signals to it; return its exit code and
     the lines of its output that contain any of `watch` (the output is still printed as
     it comes).
@@ -45,7 +47,7 @@ def run(command: Sequence[str], env: Mapping[str, str] | None = None,
     pass_fds keeps descriptors open in the child: the build passes its lock file, so the
     lock is held for as long as any process of the build is alive.
     """
-    child = subprocess.Popen(list(command), env=dict(env) if env is not None else None,
+    child = subprocess.Popen(list(command), env=dict(env) if env is not None else None, cwd=cwd,
                              preexec_fn=_die_with_parent, pass_fds=tuple(pass_fds),
                              stdout=subprocess.PIPE if watch else None,
                              stderr=subprocess.STDOUT if watch else None, text=bool(watch),

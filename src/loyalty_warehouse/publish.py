@@ -113,14 +113,22 @@ DISK_FULL = ("No space left on device", "File too large", "Disk quota exceeded")
 
 
 def run_dbt(warehouse: Warehouse, dbt_args: list[str], lock_fd: int) -> None:
-    env = {**os.environ, "LOYALTY_DUCKDB_PATH": str(warehouse.candidate)}
-    command = [str(Path(sys.executable).parent / "dbt"), "build",
+    """dbt build of the project in the current folder, run in the warehouse folder on the
+    candidate's path relative to it: every warehouse folder then has the same profile, and
+    dbt, which parses the whole project again when the profile changes, reuses the saved
+    parse in target/ of a copied folder too."""
+    project = Path.cwd()
+    env = {**os.environ,
+           "LOYALTY_DUCKDB_PATH": str(warehouse.candidate.relative_to(warehouse.folder))}
+    command = [str(Path(sys.executable).parent / "dbt"), "build", "--project-dir", str(project),
                "--target-path", str(warehouse.folder / "target"),
                "--log-path", str(warehouse.folder / "logs")]
+    if not env.get("DBT_PROFILES_DIR") and (project / "profiles.yml").exists():
+        command += ["--profiles-dir", str(project)]  # as dbt run in the project would find it
     if env.get("LOYALTY_DATA_DIR"):
         command += ["--exclude", "path:seeds/raw"]
     returncode, full = children.run([*command, *dbt_args], env=env, pass_fds=[lock_fd],
-                                    watch=DISK_FULL)
+                                    watch=DISK_FULL, cwd=warehouse.folder)
     if returncode != 0 and full:
         # a candidate that filled the disk is of no use for inspection: free the space
         for leftover in (warehouse.candidate, warehouse.candidate.with_suffix(".duckdb.wal")):

@@ -74,9 +74,11 @@ def published(tmp_path_factory: pytest.TempPathFactory, folders: dict[str, Path]
 
 
 def copy_warehouse(published: Path, tmp_path: Path) -> Path:
+    """The served file and dbt's saved parse (a build parses again only what changed)."""
     target = tmp_path / "warehouse"
-    target.mkdir()
+    (target / "target").mkdir(parents=True)
     shutil.copy(published / "loyalty.duckdb", target / "loyalty.duckdb")
+    shutil.copy(published / "target" / "partial_parse.msgpack", target / "target")
     return target
 
 
