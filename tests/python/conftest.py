@@ -47,8 +47,9 @@ def dbt_env(database: Path, data_dir: Path | None = None) -> dict[str, str]:
 
 
 # dbt's parsed project, per database file name and --vars, from this process's first run:
-# a full parse costs every run a few seconds
-_PARSED = Path(tempfile.mkdtemp(prefix="dbt-parsed-"))
+# a full parse costs every run a few seconds (removed when the process exits)
+_PARSED_DIR = tempfile.TemporaryDirectory(prefix="dbt-parsed-")
+_PARSED = Path(_PARSED_DIR.name)
 
 
 def run_dbt(args: list[str], database: Path, data_dir: Path | None = None,
