@@ -343,6 +343,14 @@ def test_no_schema_of_the_served_file_holds_an_email_or_phone_number(published: 
     assert leaks(published / "loyalty.duckdb") == []
 
 
+def test_the_served_file_is_in_a_storage_format_duckdb_1_5_reads(published: Path) -> None:
+    # DuckDB 2.0 writes files 1.x readers cannot open unless told otherwise (profiles.yml)
+    with duckdb.connect(str(published / "loyalty.duckdb"), read_only=True) as con:
+        tags = con.execute("select tags from duckdb_databases() "
+                           "where database_name = current_database()").fetchone()[0]
+    assert tags["storage_version"] == "v1.5.0+"
+
+
 def test_the_personal_data_scan_finds_a_planted_address(published: Path, tmp_path: Path) -> None:
     leaky = tmp_path / "leaky.duckdb"
     shutil.copy(published / "loyalty.duckdb", leaky)
