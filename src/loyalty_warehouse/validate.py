@@ -41,7 +41,7 @@ def run_suites(database: Path, docs_dir: Path) -> list[MartResult]:
     read_only_duckdb.register()
     context = gx.get_context(mode="file", project_root_dir=str(docs_dir))
     context.variables.progress_bars = ProgressBarsConfig(globally=False)
-    memory_limit = os.environ.get("LOYALTY_DUCKDB_MEMORY_LIMIT", "2GB")
+    memory_limit = os.environ.get("LOYALTY_DUCKDB_MEMORY_LIMIT", "3GB")
     if "marts" in context.data_sources.all():
         # a docs folder from before the SQL engine holds a pandas source of this name
         context.data_sources.delete("marts")
