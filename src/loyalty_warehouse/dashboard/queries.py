@@ -208,7 +208,7 @@ def clv_distribution(con: duckdb.DuckDBPyConnection, filters: Filters) -> pd.Dat
     edges = ", ".join(str(edge) for edge in CLV_BUCKETS)
     return _frame(con, f"""
         with bucketed as (
-            select list_last(list_filter([{edges}], e -> e <= clv.predicted_clv_365d))
+            select list_last(list_filter([{edges}], lambda e: e <= clv.predicted_clv_365d))
                 as bucket_start
             from main.customer_clv as clv
             inner join main.dim_customers as customers
