@@ -2,16 +2,17 @@
     group (group_by / to_group_by: one SQL expression each side), within `tolerance`.
     `columns` instead reconciles each listed column with the column of the same name in
     `to`, in one test (one scan of each side). A group present on one side only counts as
-    0 on the other. -#}
+    0 on the other. A failing row names what was compared (the column or the expression,
+    without quotes, which it only describes). -#}
 {% test reconciles_with(model, to, expression=none, to_expression=none, columns=none,
                         group_by=none, to_group_by=none, tolerance=0) %}
 
 {%- set pairs = [] -%}
 {%- for column in columns or [] -%}
-    {%- do pairs.append([column, column, column]) -%}
+    {%- do pairs.append([column, column]) -%}
 {%- endfor -%}
 {%- if expression is not none -%}
-    {%- do pairs.append([expression, to_expression, 'expression']) -%}
+    {%- do pairs.append([expression, to_expression]) -%}
 {%- endif -%}
 {%- if not pairs or (expression is none) != (to_expression is none) -%}
     {{ exceptions.raise_compiler_error(
@@ -54,7 +55,7 @@ joined as (
 {% for pair in pairs -%}
 select
     group_key,
-    '{{ pair[2] }}' as compared,
+    '{{ pair[0] | replace("'", "") }}' as compared,
     model_total_{{ loop.index }} as model_total,
     other_total_{{ loop.index }} as other_total
 from joined
