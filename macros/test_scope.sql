@@ -28,7 +28,8 @@
     {%- if attached and (attached.config.materialized == 'incremental'
                          or attached.config.get('rows_of')) -%}
         {%- set kwargs = test.kwargs -%}
-        {%- if test.name in ['not_null', 'accepted_values', 'in_accepted_values', 'value_between']
+        {%- if test.name in ['not_null', 'not_null_columns', 'accepted_values', 'in_accepted_values',
+                             'value_between']
             or (test.name == 'expression_is_true'
                 and 'select' not in (kwargs.get('expression', '') ~ kwargs.get('where_clause', '')) | lower) -%}
             {%- set kind = 'row' -%}

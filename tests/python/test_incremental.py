@@ -232,20 +232,31 @@ def test_staging_view_tests_read_the_keys_of_the_newest_batch(builds: dict,
         con.execute(f"insert into staging.base_orders select * replace (2 as load_batch) from "
                     f"(select * from staging.base_orders where load_batch = 1 and {clean} "
                     f"order by order_id limit 1)")
-        con.execute(f"update staging.base_orders set status = 'bartered' where order_id = "
+        con.execute(f"update staging.base_orders set status = 'bartered', "
+                    f"gross_amount = null where order_id = "
                     f"(select max(order_id) from staging.base_orders where load_batch = 2 "
                     f"and {clean})")
         con.execute(f"update staging.base_orders set gross_amount = null where order_id = "
                     f"(select max(order_id) from staging.base_orders where load_batch = 1 "
                     f"and {clean})")
     tested = run_dbt(["test", "--select", "stg_orders,test_name:unique "
-                      "stg_orders,test_name:in_accepted_values stg_orders,test_name:not_null"],
+                      "stg_orders,test_name:in_accepted_values "
+                      "stg_orders,test_name:not_null_columns"],
                      copy, builds["folder"])
     statuses = data_test_statuses(tmp_path / "target")
     assert statuses.pop("unique_stg_orders_order_id") == "fail", tested.output[-3000:]
     status_rule = [name for name in statuses if "status" in name and "accepted" in name]
     assert [statuses.pop(name) for name in status_rule] == ["fail"], tested.output[-3000:]
-    # the stored row without a gross amount is outside the run's scope
+    required = [name for name in statuses if name.startswith("not_null_columns_stg_orders")]
+    assert [statuses.pop(name) for name in required] == ["fail"], tested.output[-3000:]
+    # one failing row, the new one: the stored row without a gross amount is outside the
+    # run's scope
+    result = next(result for result in
+                  json.loads((tmp_path / "target" / "run_results.json").read_text())["results"]
+                  if result["unique_id"].split(".")[2] == required[0])
+    assert result["failures"] == 1
+    with duckdb.connect(str(copy), read_only=True) as con:
+        assert con.execute(result["compiled_code"]).fetchall() == [("gross_amount",)]
     assert statuses and set(statuses.values()) == {"pass"}, statuses
     compiled = (tmp_path / "target" / "run").rglob("unique_stg_orders_order_id.sql")
     assert "load_batch = 2" in next(compiled).read_text()
