@@ -19,6 +19,7 @@ import subprocess
 import sys
 import time
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 import duckdb
@@ -46,6 +47,7 @@ class ScaleResult:
     gx_seconds: float
     copy_floor_seconds: float
     floor_seconds: float
+    batch_orders: int
     incremental_seconds: float
     incremental_peak_mib: float
     incremental_equals_full: bool
@@ -171,15 +173,30 @@ TIME_COLUMNS = {table: column for table, column in OWN_TIMESTAMP.items()
                 if table != "campaigns"}
 
 
-def split_last_day(source: Path, folder: Path) -> Path:
+def last_day(source: Path) -> date:
+    """The day whose rows form the incremental batch: the extract's last day (the
+    generator's manifest says which), else the last order date. A generated extract ends
+    with a whole day and may hold a few planted rows after it (at L one order at midnight
+    of the next day): the last order date alone would make the batch those few rows."""
+    manifest = source / "_manifest.json"
+    if manifest.exists() and "extract_date" in (facts := json.loads(manifest.read_text())):
+        return date.fromisoformat(facts["extract_date"])
+    with duckdb.connect() as con:
+        day = con.execute(f"select max(ordered_at)::date from '{source}/orders.parquet'"
+                          ).fetchone()
+    assert day is not None and day[0] is not None, f"{source}/orders.parquet has no order date"
+    return day[0]
+
+
+def split_last_day(source: Path, folder: Path) -> tuple[Path, int]:
     """Write the scale's tables as batch folders: <table>/001.parquet holds the days
-    before the last order date; the last day's rows go to a pending folder (batch 002)."""
+    before the last day (last_day); that day's rows and any later ones go to a pending
+    folder (batch 002). Returns the pending folder and the orders it holds."""
     pending = folder / "_pending"
     shutil.rmtree(folder, ignore_errors=True)
     pending.mkdir(parents=True)
+    day = last_day(source)
     with duckdb.connect() as con:
-        last_day = con.execute(f"select max(ordered_at)::date from '{source}/orders.parquet'"
-                               ).fetchone()[0]
         for file in sorted(source.glob("*.parquet")):
             (folder / file.stem).mkdir()
             column = TIME_COLUMNS.get(file.stem)
@@ -189,15 +206,16 @@ def split_last_day(source: Path, folder: Path) -> Path:
             for target, condition in ((folder / file.stem / "001.parquet", "<"),
                                       (pending / f"{file.stem}.parquet", ">=")):
                 con.execute(f"copy (select * from '{file}' where {column}::date {condition} "
-                            f"'{last_day}') to '{target}'")
-    return pending
+                            f"'{day}') to '{target}'")
+        batch = con.execute(f"select count(*) from '{pending}/orders.parquet'").fetchone()
+    return pending, batch[0] if batch else 0
 
 
 def bench_scale(project: Path, scale: str, root: Path) -> ScaleResult:
     source, generate_time, generate_peak = dataset(scale, root)
     work = root / "runs" / scale
     folder = work / "data"
-    pending = split_last_day(source, folder)
+    pending, batch_orders = split_last_day(source, folder)
     for sub in ("incremental", "full", "floor", "copy_floor"):
         (work / sub).mkdir(parents=True, exist_ok=True)
         (work / sub / "loyalty.duckdb").unlink(missing_ok=True)
@@ -243,7 +261,7 @@ def bench_scale(project: Path, scale: str, root: Path) -> ScaleResult:
     return ScaleResult(scale, manifest["raw_rows"], generate_time, generate_peak, build_time,
                        peak, step_seconds(build_log, "write: dbt build"),
                        step_seconds(build_log, "audit: Great Expectations"), copy_floor, floor,
-                       incremental_time, incremental_peak, equal)
+                       batch_orders, incremental_time, incremental_peak, equal)
 
 
 def machine() -> str:
@@ -260,10 +278,10 @@ def machine() -> str:
 def report(results: list[ScaleResult]) -> str:
     lines = ["| scale | customers | orders | surveys | tickets | loyalty events "
              "| generate s / peak MiB | build s | peak RSS MiB | dbt s | GX s | copy floor s "
-             "| build / copy floor | SQL floor s | incremental s | incremental / dbt "
-             "| incremental peak MiB | incremental = full |",
+             "| build / copy floor | SQL floor s | batch orders | incremental s "
+             "| incremental / dbt | incremental peak MiB | incremental = full |",
              "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:"
-             "|---:|---:|"]
+             "|---:|---:|---:|"]
     for r in results:
         rows = r.raw_rows
         generate = (f"{r.generate_seconds:.1f} / {r.generate_peak_mib:,.0f}"
@@ -275,7 +293,7 @@ def report(results: list[ScaleResult]) -> str:
             f"{rows['loyalty_events']:,} | {generate} | {r.build_seconds:.1f} | "
             f"{r.build_peak_mib:,.0f} | {r.dbt_seconds:.1f} | {r.gx_seconds:.1f} | "
             f"{r.copy_floor_seconds:.1f} | {r.build_seconds / r.copy_floor_seconds:.1f} | "
-            f"{r.floor_seconds:.1f} | {r.incremental_seconds:.1f} | "
+            f"{r.floor_seconds:.1f} | {r.batch_orders:,} | {r.incremental_seconds:.1f} | "
             f"{r.incremental_seconds / r.dbt_seconds:.2f} | {r.incremental_peak_mib:,.0f} | "
             f"{'yes' if r.incremental_equals_full else '**no**'} |")
     by_scale = {r.scale: r for r in results}
@@ -313,9 +331,11 @@ def run(project: Path, scales: list[str], root: Path, out: Path) -> int:
                    "Incremental = `dbt build` (models and data tests; unit tests left "
                    "out, as `loyalty build --incremental` leaves them out on the code of "
                    "the served build) after the last day's files "
-                   "(batch 002 of every dated table) join a warehouse built from the days "
-                   "before, against the build's dbt step; incremental = full says whether "
-                   "every table then equals the full build's. Generate = `loyalty generate "
+                   "(batch 002 of every dated table: the rows of the extract's last day, "
+                   "the manifest's extract_date, and after; batch orders = its orders) join "
+                   "a warehouse built from the days before, against the build's dbt step; "
+                   "incremental = full says whether every table then equals the full "
+                   "build's. Generate = `loyalty generate "
                    "--format parquet` (cached when the folder existed). Whole-process wall "
                    "times of one run: read them as ratios."
                    "\n\n" + table + "\n" + written_notes(out))
