@@ -182,10 +182,11 @@ def last_day(source: Path) -> date:
     if manifest.exists() and "extract_date" in (facts := json.loads(manifest.read_text())):
         return date.fromisoformat(facts["extract_date"])
     with duckdb.connect() as con:
-        day = con.execute(f"select max(ordered_at)::date from '{source}/orders.parquet'"
-                          ).fetchone()
-    assert day is not None and day[0] is not None, f"{source}/orders.parquet has no order date"
-    return day[0]
+        (day,) = con.execute(f"select max(ordered_at)::date from '{source}/orders.parquet'"
+                             ).fetchall()[0]
+    if day is None:
+        raise ValueError(f"{source}/orders.parquet has no order date: no day to split off")
+    return day
 
 
 def split_last_day(source: Path, folder: Path) -> tuple[Path, int]:
@@ -207,8 +208,9 @@ def split_last_day(source: Path, folder: Path) -> tuple[Path, int]:
                                       (pending / f"{file.stem}.parquet", ">=")):
                 con.execute(f"copy (select * from '{file}' where {column}::date {condition} "
                             f"'{day}') to '{target}'")
-        batch = con.execute(f"select count(*) from '{pending}/orders.parquet'").fetchone()
-    return pending, batch[0] if batch else 0
+        (orders,) = con.execute(f"select count(*) from '{pending}/orders.parquet'"
+                                ).fetchall()[0]
+    return pending, orders
 
 
 def bench_scale(project: Path, scale: str, root: Path) -> ScaleResult:
