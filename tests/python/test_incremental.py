@@ -27,8 +27,9 @@ def write_batches(folder: Path) -> tuple[Path, dict[str, int]]:
     """Turn a generated folder into two batches per table: history (001) and the next
     days (002). Batch 2 also brings late orders (held back from history), corrected
     orders, surveys and tickets (same key, new content) and an order moved to another
-    customer; history holds surveys dated after its as_of_date (future until batch 2)
-    and orders of a customer whose row only arrives in batch 2 (unknown until then)."""
+    customer; history holds surveys dated after its as_of_date (future until batch 2),
+    orders of a customer whose row only arrives in batch 2 (unknown until then) and a
+    ticket answered after its as_of_date (unanswered until batch 2)."""
     pending = folder / "_batch_002"
     pending.mkdir()
     with duckdb.connect() as con:
@@ -61,6 +62,30 @@ def write_batches(folder: Path) -> tuple[Path, dict[str, int]]:
             con.execute(f"copy (select * from '{source}' where not ({history})) "
                         f"to '{pending / f'{table}.parquet'}'")
             source.unlink()
+        # a ticket opened on history's last day and answered after it: unanswered in the
+        # history build, answered once the next batch moves as_of_date
+        tickets = folder / "support_tickets" / "001.parquet"
+        con.execute(f"""copy (
+            with last_order as (
+                select max(ordered_at) as at from '{folder}/orders/001.parquet'
+            ),
+            planted as (
+                select max(ticket_id) as ticket_id from '{tickets}'
+                where first_response_at is not null and customer_id <> '{held_customer}'
+            )
+            select tickets.* replace (
+                case when planted.ticket_id is null then opened_at
+                     else last_order.at - interval 1 minute end as opened_at,
+                case when planted.ticket_id is null then first_response_at
+                     else date_trunc('day', last_order.at) + interval 30 hour
+                end as first_response_at,
+                case when planted.ticket_id is null then resolved_at
+                     else date_trunc('day', last_order.at) + interval 36 hour end as resolved_at)
+            from '{tickets}' as tickets
+            cross join last_order
+            left join planted on tickets.ticket_id = planted.ticket_id
+        ) to '{pending}/tickets_001.parquet'""")
+        shutil.move(pending / "tickets_001.parquet", tickets)
         batch_orders = pending / "orders.parquet"
         con.execute(f"""copy (
             select * from '{batch_orders}'
@@ -111,6 +136,10 @@ def builds(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
                               "group by 1"))
     before_surveys = dict(first.query(
         "select quarantine_reason, count(*) from staging.base_survey_responses group by 1"))
+    unanswered = first.scalar(
+        "select count(*) from intermediate.int_support_tickets as seen inner join "
+        "staging.stg_support_tickets as raw using (ticket_id) "
+        "where seen.first_response_at is null and raw.first_response_at is not null")
     add_batch(folder, pending)
     second = run_dbt(["build", "--exclude-resource-type", "unit_test"], incremental, folder)
     assert second.returncode == 0, second.output[-4000:]
@@ -118,13 +147,16 @@ def builds(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
     full.parent.mkdir()
     refresh = run_dbt(["build", "--full-refresh", *MODELS_ONLY], full, folder)
     assert refresh.returncode == 0, refresh.output[-4000:]
-    return {"first_orders": before, "first_surveys": before_surveys, "counts": counts,
+    return {"first_orders": before, "first_surveys": before_surveys,
+            "first_unanswered": unanswered, "counts": counts,
             "incremental": second, "full": refresh, "folder": folder}
 
 
 def test_history_build_has_rows_that_later_batches_change(builds: dict) -> None:
     assert builds["first_orders"].get("unknown_customer", 0) > 0
     assert builds["first_surveys"].get("future_timestamp", 0) > 0
+    # a ticket answered after history's as_of_date (revealed by the next batch)
+    assert builds["first_unanswered"] > 0
 
 
 def test_incremental_run_equals_full_refresh(builds: dict) -> None:

@@ -11,6 +11,8 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,9 +27,12 @@ from .processes import session_members, wait_until_gone
 
 LOYALTY = str(Path(sys.executable).parent / "loyalty")
 
-# builds warehouses of its own: left out of `bin/warehouse test --quick`; on one
-# pytest-xdist worker, so that the published warehouse and its data are made once
+# builds warehouses of its own: left out of `bin/warehouse test --quick`. The module's
+# tests run on two pytest-xdist workers (the audits of `loyalty build` on the second), each
+# making the published warehouse and its data once: one worker would be the suite's
+# longest
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("publish")]
+AUDITS = pytest.mark.xdist_group("audits")
 
 
 def build_command(warehouse: Path, data_dir: Path | None = None, project: Path = ROOT,
@@ -84,15 +89,27 @@ def copy_warehouse(published: Path, tmp_path: Path) -> Path:
 
 @dataclass
 class Republished:
-    """Data set b built over a copy of the served warehouse (a) while a restore and a
-    second build are tried; then the backup restored."""
+    """A build of data set b over a copy of the served warehouse (a), killed outright;
+    then the next build of b, while a restore, a second build and a reader are tried; then
+    the backup restored. One full build for the tests of a build, its rivals and its
+    readers."""
     before: int
+    after_kill: int
     done: subprocess.CompletedProcess[str]
     after: int
     restore_during: subprocess.CompletedProcess[str]
     second: subprocess.CompletedProcess[str]
+    read: Reads
     restore_after: subprocess.CompletedProcess[str]
     restored: int
+
+
+@dataclass
+class Reads:
+    """What a reader polling the served file saw while a build published over it."""
+    seen: set[int]
+    errors: list[str]
+    held: int  # read at the end on a connection opened before the build
 
 
 def restore(warehouse: Path) -> subprocess.CompletedProcess[str]:
@@ -101,29 +118,73 @@ def restore(warehouse: Path) -> subprocess.CompletedProcess[str]:
                           check=False)
 
 
+@contextmanager
+def reading(served: Path) -> Iterator[Reads]:
+    """Poll the served file in a thread for the duration: the orders it serves, and every
+    error or inconsistent read (the facts and the customer mart of different versions)."""
+    reads = Reads(set(), [], -1)
+    stop = threading.Event()
+
+    def read() -> None:
+        while not stop.is_set():
+            try:
+                with duckdb.connect(str(served), read_only=True) as con:
+                    orders = con.execute("select count(*) from main.fct_orders").fetchone()[0]
+                    customers = con.execute(
+                        "select sum(orders_count) from main.dim_customers").fetchone()[0]
+                    purchases = con.execute(
+                        "select count(*) from main.fct_orders where is_purchase").fetchone()[0]
+                reads.seen.add(orders)
+                if customers != purchases:
+                    reads.errors.append(f"inconsistent read: {customers} != {purchases}")
+            except duckdb.Error as error:
+                reads.errors.append(str(error))
+            time.sleep(0.05)
+
+    # attached to an in-memory database: a connection to the file itself would stay in
+    # DuckDB's per-process instance cache, and the reader's connections would reuse it
+    held = duckdb.connect()
+    held.execute(f"attach '{served}' as served (read_only)")
+    reader = threading.Thread(target=read)
+    reader.start()
+    try:
+        yield reads
+    finally:
+        time.sleep(0.5)
+        stop.set()
+        reader.join()
+        reads.held = held.execute("select count(*) from served.main.fct_orders").fetchone()[0]
+        held.close()
+
+
 @pytest.fixture(scope="module")
 def republished(published: Path, folders: dict[str, Path],
                 tmp_path_factory: pytest.TempPathFactory) -> Republished:
-    """One build for the three tests of a build and its rivals."""
     warehouse = copy_warehouse(published, tmp_path_factory.mktemp("republish"))
     shutil.copy(warehouse / "loyalty.duckdb", warehouse / "loyalty.previous.duckdb")
     before = orders_served(warehouse)
+    killed = start_build_and_wait_for_dbt(warehouse, folders["b"])
+    os.killpg(killed.pid, signal.SIGKILL)
+    killed.wait()
+    after_kill = orders_served(warehouse)
     command, env = build_command(warehouse, folders["b"], data_tests=False)
-    first = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE,
-                             stderr=subprocess.STDOUT, text=True)
     lock = warehouse / ".build.lock"
-    deadline = time.monotonic() + 60
-    while not (lock.exists() and lock.read_text().startswith("pid")):
-        assert time.monotonic() < deadline
-        time.sleep(0.1)
-    restore_during = restore(warehouse)
-    second = build(warehouse, folders["b"], data_tests=False)
-    out, _ = first.communicate(timeout=600)
+    with reading(warehouse / "loyalty.duckdb") as read:
+        first = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE,
+                                 stderr=subprocess.STDOUT, text=True)
+        deadline = time.monotonic() + 60
+        # the killed build's lock file is left behind: wait for this build's own pid
+        while not lock.read_text().startswith(f"pid {first.pid} "):
+            assert time.monotonic() < deadline
+            time.sleep(0.1)
+        restore_during = restore(warehouse)
+        second = build(warehouse, folders["b"], data_tests=False)
+        out, _ = first.communicate(timeout=600)
     done = subprocess.CompletedProcess(command, first.returncode, out, "")
     after = orders_served(warehouse)
     restore_after = restore(warehouse)
-    return Republished(before, done, after, restore_during, second, restore_after,
-                       orders_served(warehouse))
+    return Republished(before, after_kill, done, after, restore_during, second, read,
+                       restore_after, orders_served(warehouse))
 
 
 def test_publish_replaces_and_keeps_a_backup_that_restore_serves(
@@ -148,6 +209,22 @@ def test_second_concurrent_build_refuses(republished: Republished) -> None:
     assert republished.done.returncode == 0, republished.done.stdout[-3000:]
 
 
+def test_killed_build_leaves_served_data_and_next_build_succeeds(
+        republished: Republished) -> None:
+    assert republished.after_kill == republished.before
+    assert republished.done.returncode == 0, republished.done.stdout[-3000:]
+    assert republished.after != republished.before
+
+
+def test_reader_during_build_sees_old_or_new_never_an_error(republished: Republished) -> None:
+    read, old, new = republished.read, republished.before, republished.after
+    assert republished.done.returncode == 0, republished.done.stdout[-3000:]
+    assert read.errors == []
+    assert read.seen <= {old, new} and old in read.seen and new in read.seen
+    # a connection held open across the publish keeps reading the version it opened
+    assert read.held == old
+
+
 def test_a_failing_test_publishes_nothing(published: Path, folders: dict[str, Path],
                                           tmp_path: Path) -> None:
     project = scratch_copy(ROOT, tmp_path / "project")
@@ -162,19 +239,6 @@ def test_a_failing_test_publishes_nothing(published: Path, folders: dict[str, Pa
     assert "dbt build failed" in done.stdout and "served database is unchanged" in done.stdout
     assert "candidate is left for inspection" in done.stdout
     assert orders_served(warehouse) == before
-
-
-def test_killed_build_leaves_served_data_and_next_build_succeeds(
-        published: Path, folders: dict[str, Path], tmp_path: Path) -> None:
-    warehouse = copy_warehouse(published, tmp_path)
-    before = orders_served(warehouse)
-    process = start_build_and_wait_for_dbt(warehouse, folders["b"])
-    os.killpg(process.pid, signal.SIGKILL)
-    process.wait()
-    assert orders_served(warehouse) == before
-    done = build(warehouse, folders["b"], data_tests=False)
-    assert done.returncode == 0, done.stdout[-3000:]
-    assert orders_served(warehouse) != before
 
 
 def start_build_and_wait_for_dbt(warehouse: Path, data_dir: Path) -> subprocess.Popen[str]:
@@ -239,52 +303,13 @@ def test_a_stopped_build_stops_dbt_says_so_and_publishes_nothing(
     assert orders_served(warehouse) == before
 
 
-def test_reader_during_build_sees_old_or_new_never_an_error(
-        published: Path, folders: dict[str, Path], tmp_path: Path) -> None:
-    warehouse = copy_warehouse(published, tmp_path)
-    old = orders_served(warehouse)
-    seen: set[int] = set()
-    errors: list[str] = []
-    stop = threading.Event()
-
-    def read() -> None:
-        while not stop.is_set():
-            try:
-                with duckdb.connect(str(warehouse / "loyalty.duckdb"), read_only=True) as con:
-                    orders = con.execute("select count(*) from main.fct_orders").fetchone()[0]
-                    customers = con.execute(
-                        "select sum(orders_count) from main.dim_customers").fetchone()[0]
-                    purchases = con.execute(
-                        "select count(*) from main.fct_orders where is_purchase").fetchone()[0]
-                seen.add(orders)
-                if customers != purchases:
-                    errors.append(f"inconsistent read: {customers} != {purchases}")
-            except duckdb.Error as error:
-                errors.append(str(error))
-            time.sleep(0.05)
-
-    held = duckdb.connect(str(warehouse / "loyalty.duckdb"), read_only=True)
-    reader = threading.Thread(target=read)
-    reader.start()
-    done = build(warehouse, folders["b"], data_tests=False)
-    time.sleep(0.5)
-    stop.set()
-    reader.join()
-    assert done.returncode == 0, done.stdout[-3000:]
-    new = orders_served(warehouse)
-    assert errors == []
-    assert seen <= {old, new} and old in seen and new in seen
-    # a connection held open across the publish keeps reading the version it opened
-    assert held.execute("select count(*) from main.fct_orders").fetchone()[0] == old
-    held.close()
-
-
 def test_unwritable_warehouse_folder_is_a_clear_error(folders: dict[str, Path]) -> None:
     done = build(Path("/proc/loyalty-warehouse"), folders["a"])
     assert done.returncode != 0
     assert "cannot create the warehouse folder /proc/loyalty-warehouse" in done.stdout
 
 
+@AUDITS
 def test_disk_full_while_writing_keeps_served_data(published: Path, folders: dict[str, Path],
                                                    tmp_path: Path) -> None:
     warehouse = copy_warehouse(published, tmp_path)
@@ -302,6 +327,7 @@ def test_disk_full_while_writing_keeps_served_data(published: Path, folders: dic
     assert orders_served(warehouse) == before
 
 
+@AUDITS
 def test_quarantine_above_threshold_fails_the_audit(published: Path, tmp_path: Path) -> None:
     dirty = generate(tmp_path / "dirty", "--format", "csv", "--dirty", "20")
     warehouse = copy_warehouse(published, tmp_path)
@@ -315,6 +341,7 @@ def test_quarantine_above_threshold_fails_the_audit(published: Path, tmp_path: P
     assert "warn" in lenient.stdout
 
 
+@AUDITS
 @pytest.mark.parametrize(("content", "message"), [
     (b"", "the file is empty"),
     (b"order_id;customer_id;ordered_at;status;gross_amount\nO1;C1;2025-01-01;completed;1\n",
@@ -378,6 +405,7 @@ def with_customers_changed(source: Path, target: Path, change: dict[str, str]) -
     return target
 
 
+@AUDITS
 def test_free_text_is_scrubbed_and_personal_data_elsewhere_stops_the_publish(
         published: Path, folders: dict[str, Path], tmp_path: Path) -> None:
     # comments with an address and a number are scrubbed: the build publishes
@@ -397,6 +425,7 @@ def test_free_text_is_scrubbed_and_personal_data_elsewhere_stops_the_publish(
     assert "served database is unchanged" in done.stdout
 
 
+@AUDITS
 def test_incremental_build_adds_a_new_batch_to_the_served_warehouse(
         published: Path, folders: dict[str, Path], tmp_path: Path) -> None:
     warehouse = copy_warehouse(published, tmp_path)
@@ -419,6 +448,7 @@ def test_incremental_build_adds_a_new_batch_to_the_served_warehouse(
         assert con.execute("select max(load_batch) from main.fct_orders").fetchone()[0] == 2
 
 
+@AUDITS
 def test_an_emptied_table_is_announced_and_a_large_drop_fails(
         published: Path, folders: dict[str, Path], tmp_path: Path) -> None:
     data = tmp_path / "data"
