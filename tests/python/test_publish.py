@@ -27,12 +27,9 @@ from .processes import session_members, wait_until_gone
 
 LOYALTY = str(Path(sys.executable).parent / "loyalty")
 
-# builds warehouses of its own: left out of `bin/warehouse test --quick`. The module's
-# tests run on two pytest-xdist workers (the audits of `loyalty build` on the second), each
-# making the published warehouse and its data once: one worker would be the suite's
-# longest
+# builds warehouses of its own: left out of `bin/warehouse test --quick`; on one
+# pytest-xdist worker, so that the published warehouse and its data are made once
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("publish")]
-AUDITS = pytest.mark.xdist_group("audits")
 
 
 def build_command(warehouse: Path, data_dir: Path | None = None, project: Path = ROOT,
@@ -309,7 +306,6 @@ def test_unwritable_warehouse_folder_is_a_clear_error(folders: dict[str, Path]) 
     assert "cannot create the warehouse folder /proc/loyalty-warehouse" in done.stdout
 
 
-@AUDITS
 def test_disk_full_while_writing_keeps_served_data(published: Path, folders: dict[str, Path],
                                                    tmp_path: Path) -> None:
     warehouse = copy_warehouse(published, tmp_path)
@@ -327,7 +323,6 @@ def test_disk_full_while_writing_keeps_served_data(published: Path, folders: dic
     assert orders_served(warehouse) == before
 
 
-@AUDITS
 def test_quarantine_above_threshold_fails_the_audit(published: Path, tmp_path: Path) -> None:
     dirty = generate(tmp_path / "dirty", "--format", "csv", "--dirty", "20")
     warehouse = copy_warehouse(published, tmp_path)
@@ -341,7 +336,6 @@ def test_quarantine_above_threshold_fails_the_audit(published: Path, tmp_path: P
     assert "warn" in lenient.stdout
 
 
-@AUDITS
 @pytest.mark.parametrize(("content", "message"), [
     (b"", "the file is empty"),
     (b"order_id;customer_id;ordered_at;status;gross_amount\nO1;C1;2025-01-01;completed;1\n",
@@ -405,7 +399,6 @@ def with_customers_changed(source: Path, target: Path, change: dict[str, str]) -
     return target
 
 
-@AUDITS
 def test_free_text_is_scrubbed_and_personal_data_elsewhere_stops_the_publish(
         published: Path, folders: dict[str, Path], tmp_path: Path) -> None:
     # comments with an address and a number are scrubbed: the build publishes
@@ -425,7 +418,6 @@ def test_free_text_is_scrubbed_and_personal_data_elsewhere_stops_the_publish(
     assert "served database is unchanged" in done.stdout
 
 
-@AUDITS
 def test_incremental_build_adds_a_new_batch_to_the_served_warehouse(
         published: Path, folders: dict[str, Path], tmp_path: Path) -> None:
     warehouse = copy_warehouse(published, tmp_path)
@@ -448,7 +440,6 @@ def test_incremental_build_adds_a_new_batch_to_the_served_warehouse(
         assert con.execute("select max(load_batch) from main.fct_orders").fetchone()[0] == 2
 
 
-@AUDITS
 def test_an_emptied_table_is_announced_and_a_large_drop_fails(
         published: Path, folders: dict[str, Path], tmp_path: Path) -> None:
     data = tmp_path / "data"

@@ -160,7 +160,6 @@ def test_the_comparison_names_table_column_and_row_of_a_difference(
 
 
 @pytest.mark.slow
-@pytest.mark.xdist_group("alone")  # its own Spark session: beside the comparison's
 def test_missing_required_column_stops_spark_with_duckdbs_message(tmp_path: Path) -> None:
     folder = generate(tmp_path / "data", "--format", "csv")
     with duckdb.connect() as con:
