@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import json
 import re
 import shutil
 import subprocess
@@ -26,6 +27,7 @@ from loyalty_warehouse.engines import (
     Column,
     compare_table,
     duckdb_type,
+    redundant_spark_tests,
     spark_command,
     spark_env,
 )
@@ -113,6 +115,56 @@ def test_spark_checks_each_contracted_marts_constraints_after_writing_it(
     checked = re.findall(r"else 0 end\)\s+from\s+(\S+)", log)
     # the 12 contracted tables, in each of the two Spark builds
     assert len(set(checked)) == 12 and len(checked) >= 24, checked
+
+
+@pytest.mark.slow
+def test_spark_runs_one_data_test_of_each_kind_and_it_passes(compared: Comparison) -> None:
+    """Spark's first build leaves out only the tests whose kind another test of the build
+    runs: every generic test and every singular test ran and passed on Spark."""
+    ran = json.loads((compared.work / "spark" / "target-default" / "run_results.json")
+                     .read_text())["results"]
+    spark_tests = {r["unique_id"]: r["status"] for r in ran if r["unique_id"].startswith("test.")}
+    manifest = json.loads((compared.work / "default" / "duckdb" / "target-duckdb"
+                           / "manifest.json").read_text())["nodes"]
+    duckdb_tests = {unique_id: node for unique_id, node in manifest.items()
+                    if node["resource_type"] == "test"}
+    assert set(spark_tests) < set(duckdb_tests) and set(spark_tests.values()) == {"pass"}
+    kinds = {(node.get("test_metadata") or {}).get("name") or unique_id
+             for unique_id, node in duckdb_tests.items()}
+    on_spark = {(duckdb_tests[unique_id].get("test_metadata") or {}).get("name") or unique_id
+                for unique_id in spark_tests}
+    assert on_spark == kinds
+    assert len(spark_tests) + len(redundant_spark_tests(
+        compared.work / "default" / "duckdb" / "target-duckdb" / "manifest.json")) \
+        == len(duckdb_tests)
+
+
+def _test_node(name: str, generic: str | None, model: str, **kwargs: object) -> dict:
+    return {"resource_type": "test", "name": name, "attached_node": f"model.p.{model}",
+            "config": {"where": kwargs.pop("where", None)},
+            "test_metadata": {"name": generic, "kwargs": kwargs} if generic else None}
+
+
+def test_spark_leaves_out_only_tests_of_a_kind_it_runs(tmp_path: Path) -> None:
+    models = {f"model.p.{name}": {"resource_type": "model", "config": config}
+              for name, config in (("a", {"materialized": "table"}),
+                                   ("b", {"materialized": "table"}),
+                                   ("v", {"materialized": "view", "rows_of": "a"}),
+                                   ("w", {"materialized": "view"}))}
+    tests = [_test_node("unique_a_id", "unique", "a", column_name="id"),
+             _test_node("unique_b_id", "unique", "b", column_name="id"),  # same kind
+             _test_node("unique_v_id", "unique", "v", column_name="id"),  # scoped view
+             _test_node("unique_w_id", "unique", "w", column_name="id"),  # plain view
+             _test_node("unique_b_id_where", "unique", "b", column_name="id", where="x > 0"),
+             _test_node("between_a", "value_between", "a", column_name="x", min_value=0),
+             _test_node("between_b", "value_between", "b", column_name="x", min_value=0,
+                        max_value=1),  # other arguments
+             _test_node("rates_sum_to_100", None, "a"),  # singular tests: each its own kind
+             _test_node("shares_sum_to_100", None, "a")]
+    manifest = tmp_path / "manifest.json"
+    manifest.write_text(json.dumps({"nodes": {**models, **{f"test.p.{t['name']}": t
+                                                            for t in tests}}}))
+    assert redundant_spark_tests(manifest) == ["unique_b_id"]
 
 
 @pytest.mark.slow
