@@ -236,6 +236,13 @@ MUTATIONS = [
              "the 365-day horizon given to BG/NBD in days while its time unit is weeks",
              "tests/python/test_clv.py::test_customer_clv_is_recomputed_from_raw_orders_by_"
              "the_formulas", rebuild="int_clv_model_parameters+"),
+    Mutation("clv_gammaln_by_the_wrong_column", "src/loyalty_warehouse/clv.py",
+             "distinct = Distinct.of(minimizing_function_args[0])",
+             "distinct = Distinct.of(minimizing_function_args[1])",
+             "the fit's gammaln evaluated once per distinct recency (or spend) instead of per "
+             "distinct frequency: each row gets another row's value",
+             "tests/python/test_clv.py::test_the_fits_find_the_estimates_of_lifetimes_own_"
+             "likelihood", seeds_build_blind=True),
     # issue 15: edges and denominators of the marts beyond the monthly flows, caught by
     # unit tests at the edges or by the recomputation from raw data (test_recompute.py,
     # on the default seeds and on a folder with values planted on the edges)

@@ -9,7 +9,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from lifetimes import BetaGeoFitter
+from autograd import value_and_grad
+from lifetimes import BetaGeoFitter, GammaGammaFitter
 from scipy.special import hyp2f1
 
 from loyalty_warehouse import cdnow, clv
@@ -136,15 +137,25 @@ def test_customers_the_generator_made_dead_look_less_alive(marts: tuple) -> None
     assert dead_mean < alive_mean - 0.2, (dead_mean, alive_mean)
 
 
-def test_weighted_fit_on_distinct_triples_equals_the_per_customer_fit() -> None:
+def _cdnow_summary() -> pd.DataFrame:
+    """CDNOW's calibration period as int_customer_repeat_purchases summarises customers."""
     frame = cdnow.transactions()
     frame = frame[frame["date"] <= cdnow.CALIBRATION_END]
     days = frame.groupby(["customer_id", "date"], as_index=False)["amount"].sum()
+    days["repeat_amount"] = days["amount"].where(
+        days.groupby("customer_id")["date"].rank(method="first") > 1)
     summary = days.groupby("customer_id").agg(first=("date", "min"), last=("date", "max"),
-                                              n=("date", "size")).reset_index()
+                                              n=("date", "size"),
+                                              repeat_mean_spend=("repeat_amount", "mean"))
+    summary = summary.reset_index()
     summary["repeat_purchase_days"] = summary["n"] - 1
     summary["recency_weeks"] = (summary["last"] - summary["first"]).dt.days / 7
     summary["age_weeks"] = (pd.Timestamp(cdnow.CALIBRATION_END) - summary["first"]).dt.days / 7
+    return summary
+
+
+def test_weighted_fit_on_distinct_triples_equals_the_per_customer_fit() -> None:
+    summary = _cdnow_summary()
     ours = clv.fit_bgnbd(summary)
     plain = BetaGeoFitter().fit(summary["repeat_purchase_days"], summary["recency_weeks"],
                                 summary["age_weeks"])
@@ -195,3 +206,38 @@ def test_spend_without_heterogeneity_is_fitted_with_a_tiny_penalizer() -> None:
     fitter = clv.gamma_gamma_fitter(fit)
     expected = fitter.conditional_expected_average_profit(frequency, spend)
     assert np.allclose(expected, spend, rtol=0.01)
+
+
+@pytest.mark.parametrize("penalizer", [0.0, 1e-6])
+def test_the_likelihoods_and_gradients_are_lifetimes_own_to_the_last_bit(
+        penalizer: float) -> None:
+    # gammaln once per distinct frequency must change no bit of what the optimiser sees:
+    # the same estimates as lifetimes' own likelihood, not merely close ones
+    rng = np.random.default_rng(7)
+    frequency = rng.integers(0, 40, 5_000).astype(float)
+    age = rng.uniform(1.0, 150.0, 5_000)
+    recency = np.where(frequency > 0, age * rng.uniform(0.0, 1.0, 5_000), 0.0)
+    spend = rng.gamma(2.0, 30.0, 5_000)
+    weights = rng.integers(1, 4, 5_000)
+    cases = [(clv.bgnbd_negative_log_likelihood, BetaGeoFitter._negative_log_likelihood,
+              (frequency, recency, age, weights, penalizer), 4),
+             (clv.gamma_gamma_negative_log_likelihood, GammaGammaFitter._negative_log_likelihood,
+              (frequency + 1, spend, np.ones(5_000), penalizer), 3)]
+    for ours, theirs, args, size in cases:
+        for start in (np.full(size, 0.1), rng.normal(0.0, 1.5, size)):
+            value, gradient = value_and_grad(ours)(start, *args, clv.Distinct.of(args[0]))
+            expected_value, expected_gradient = value_and_grad(theirs)(start, *args)
+            assert value == expected_value
+            assert np.array_equal(gradient, expected_gradient)
+
+
+def test_the_fits_find_the_estimates_of_lifetimes_own_likelihood(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    summary = _cdnow_summary()
+    ours = clv.fit_bgnbd(summary), clv.fit_gamma_gamma(summary)
+    for fitter, theirs in ((clv.PurchaseFitter, BetaGeoFitter._negative_log_likelihood),
+                           (clv.SpendFitter, GammaGammaFitter._negative_log_likelihood)):
+        monkeypatch.setattr(fitter, "likelihood", staticmethod(
+            lambda log_params, *args, theirs=theirs: theirs(log_params, *args[:-1])))
+    assert ours == (clv.fit_bgnbd(summary), clv.fit_gamma_gamma(summary))
+    assert all(fit.converged for fit in ours)
