@@ -142,6 +142,12 @@ def _bench(args: argparse.Namespace) -> int:
     return run(Path.cwd(), scales, Path(args.data_root), Path(args.out))
 
 
+def _bench_xl(args: argparse.Namespace) -> int:
+    from .bench_xl import run
+
+    return run(Path.cwd(), Path(args.data_root), Path(args.out))
+
+
 def _clv_validate(args: argparse.Namespace) -> int:
     import tempfile
 
@@ -262,6 +268,11 @@ def build_parser() -> argparse.ArgumentParser:
                        help="generated Parquet folders, one per scale (reused)")
     bench.add_argument("--out", default="docs/benchmark.md")
     bench.set_defaults(func=_bench)
+    bench_xl = sub.add_parser("bench-xl", help="time one whole build at scale XL (10M "
+                              "customers: ten L shards) against its copy floor")
+    bench_xl.add_argument("--data-root", default="data/bench")
+    bench_xl.add_argument("--out", default="docs/benchmark_xl.md")
+    bench_xl.set_defaults(func=_bench_xl)
 
     cdnow = sub.add_parser("clv-validate", help="fit the CLV models on the CDNOW sample through "
                                                 "the data-folder path and compare with the paper")
