@@ -20,7 +20,7 @@ from pathlib import Path
 
 import duckdb
 
-from .bench import copy_floor_seconds, machine, step_seconds, timed
+from .bench import copy_floor_seconds, machine, step_seconds, timed, written_notes
 from .generator import SCALES, GeneratorConfig
 
 SHARDS = 10
@@ -110,6 +110,6 @@ def run(project: Path, root: Path, out: Path) -> int:
     out.write_text(f"# Benchmark at scale XL\n\nMeasured {time.strftime('%Y-%m-%d')} on "
                    f"{machine()}: one run of `loyalty bench-xl`, ten scale-L shops with "
                    "disjoint ids (see src/loyalty_warehouse/bench_xl.py); columns as in "
-                   f"docs/benchmark.md.\n\n{table}\n")
+                   f"docs/benchmark.md.\n\n{table}\n" + written_notes(out))
     print(f"written to {out}")
     return 0
