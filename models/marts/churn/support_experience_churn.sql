@@ -1,18 +1,22 @@
 {#- A ticket's outcome is known once W days have passed since it was opened: the customer
     churned after it when they bought nothing in the W days after opening it (their last
-    purchase was before the ticket, so their churn date falls within those W days). -#}
+    purchase was before the ticket, so their churn date falls within those W days).
+    They bought in those days exactly when one of their spells has its last purchase after
+    the opening day and starts no later than W days after it: a spell's purchases are never
+    more than W days apart, so its first purchase after the opening day falls within W days
+    of it. The spells are a tenth of the purchases. -#}
 with
 
 tickets as (
     select * from {{ ref('int_support_tickets') }}
 ),
 
-purchases as (
+spells as (
     select
         customer_id,
-        order_date
-    from {{ ref('int_orders') }}
-    where is_purchase
+        spell_start_date,
+        last_purchase_date
+    from {{ ref('int_customer_activity_spells') }}
 ),
 
 responses as (
@@ -33,11 +37,11 @@ observed as (
 bought_after as (
     select distinct observed.ticket_id
     from observed
-    inner join purchases
+    inner join spells
         on
-            observed.customer_id = purchases.customer_id
-            and observed.opened_date < purchases.order_date
-            and purchases.order_date <= {{ add_days('observed.opened_date', churn_window_days()) }}
+            observed.customer_id = spells.customer_id
+            and observed.opened_date < spells.last_purchase_date
+            and spells.spell_start_date <= {{ add_days('observed.opened_date', churn_window_days()) }}
 ),
 
 ticket_nps as (

@@ -3,7 +3,9 @@
     Only counts, never rates: summing any set of segments and then dividing gives the
     correct rate for that set (the dashboard and the semantic layer do exactly this).
     Each source contributes its own counts to one long customer-month list; the counts it
-    does not know are 0. Buyers to date are counted per segment before they meet the
+    does not know are 0. Orders and revenue come with the customer months (every purchase
+    falls in a month of its spell): reading the orders again cost a second aggregation of
+    every order. Buyers to date are counted per segment before they meet the
     months: a customer who bought once counts in every later month. A date counts from
     month_counted_from (on or before the month's period end). -#}
 {%- set measures = [
@@ -19,11 +21,9 @@
         'reactivated_customers': 'case when is_reactivated then 1 else 0 end',
         'churned_customers': 'case when is_churned then 1 else 0 end',
         'customers_end': 'case when is_active_at_end then 1 else 0 end',
-    },
-    'order_counts': {
-        'orders': 'sum(case when is_purchase then 1 else 0 end)',
-        'net_revenue': 'sum(net_revenue)',
-        'purchasing_customers': 'max(case when is_purchase then 1 else 0 end)',
+        'orders': 'purchases',
+        'net_revenue': 'net_revenue',
+        'purchasing_customers': 'case when purchases > 0 then 1 else 0 end',
     },
     'buyers_to_date': {
         'customers_with_purchase': 'buyer_groups.buyers',
@@ -60,10 +60,6 @@ customer_months as (
     select * from {{ ref('int_customer_months') }}
 ),
 
-orders as (
-    select * from {{ ref('int_orders') }}
-),
-
 purchasers as (
     select * from {{ ref('int_customer_purchase_summary') }}
 ),
@@ -79,15 +75,6 @@ flows as (
         month,
         {{ zero_filled_columns(measures, sources['flows']) }}
     from customer_months
-),
-
-order_counts as (
-    select
-        customer_id,
-        order_month as month,
-        {{ zero_filled_columns(measures, sources['order_counts']) }}
-    from orders
-    group by customer_id, order_month
 ),
 
 buyer_months as (
@@ -136,8 +123,6 @@ survey_counts as (
 
 customer_month_counts as (
     select * from flows
-    union all
-    select * from order_counts
     union all
     select * from survey_counts
 ),
