@@ -14,5 +14,5 @@ from loyalty_warehouse import clv
 
 def model(dbt: Any, session: Any) -> pd.DataFrame:
     dbt.config(materialized="table")
-    summary = clv.as_pandas(dbt.ref("int_customer_repeat_purchases"))
+    summary = clv.as_pandas(dbt.ref("int_customer_repeat_purchases"), order_by="customer_id")
     return clv.parameters_frame([clv.fit_bgnbd(summary), clv.fit_gamma_gamma(summary)])
