@@ -73,17 +73,16 @@ def write_batches(folder: Path) -> tuple[Path, dict[str, int]]:
                 select max(ticket_id) as ticket_id from '{tickets}'
                 where first_response_at is not null and customer_id <> '{held_customer}'
             )
+            select * from '{tickets}'
+            where ticket_id not in (select ticket_id from planted where ticket_id is not null)
+            union all
             select tickets.* replace (
-                case when planted.ticket_id is null then opened_at
-                     else last_order.at - interval 1 minute end as opened_at,
-                case when planted.ticket_id is null then first_response_at
-                     else date_trunc('day', last_order.at) + interval 30 hour
-                end as first_response_at,
-                case when planted.ticket_id is null then resolved_at
-                     else date_trunc('day', last_order.at) + interval 36 hour end as resolved_at)
+                last_order.at - interval 1 minute as opened_at,
+                date_trunc('day', last_order.at) + interval 30 hour as first_response_at,
+                date_trunc('day', last_order.at) + interval 36 hour as resolved_at)
             from '{tickets}' as tickets
+            inner join planted on tickets.ticket_id = planted.ticket_id
             cross join last_order
-            left join planted on tickets.ticket_id = planted.ticket_id
         ) to '{pending}/tickets_001.parquet'""")
         shutil.move(pending / "tickets_001.parquet", tickets)
         batch_orders = pending / "orders.parquet"
