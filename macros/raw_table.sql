@@ -66,12 +66,12 @@
             {{ log("raw " ~ table ~ ": ignoring extra column(s) " ~ extra | join(', '), info=true) }}
         {%- endif -%}
         {%- for column in columns if column.endswith('_id') and column in types
-                and types[column] | upper not in ('VARCHAR', 'STRING') -%}
+                and key_type_kind(types[column]) is none -%}
             {{ exceptions.raise_compiler_error(
                 "raw file " ~ files | join(', ') ~ ": key column " ~ column ~ " is " ~ types[column]
-                ~ "; keys are text in the contract (write them as strings, e.g. 'C0000001')") }}
+                ~ "; keys are text or whole numbers in the contract (e.g. 'C0000001' or 1001)") }}
         {%- endfor -%}
-        {{ raw_file_rows(files, columns, present, prefix) }}
+        {{ raw_file_rows(files, columns, types, prefix) }}
     {%- endif -%}
 {%- endmacro %}
 
@@ -106,27 +106,64 @@
 
 {#- Every row of the files with exactly the contract's columns (NULL where a file has no
     such column) and source_file, the file's path below the data folder. -#}
-{% macro raw_file_rows(files, columns, present, prefix) -%}
-    {{ return(adapter.dispatch('raw_file_rows')(files, columns, present, prefix)) }}
+{% macro raw_file_rows(files, columns, types, prefix) -%}
+    {{ return(adapter.dispatch('raw_file_rows')(files, columns, types, prefix)) }}
 {%- endmacro %}
 
-{% macro duckdb__raw_file_rows(files, columns, present, prefix) -%}
+{% macro duckdb__raw_file_rows(files, columns, types, prefix) -%}
     (select {% for column in columns -%}
-        {%- if column in present -%}{{ column }}{%- else -%}cast(null as string) as {{ column }}{%- endif -%},
+        {%- if column in types -%}{{ raw_column(column, types[column]) }}{%- else -%}cast(null as string) as {{ column }}{%- endif -%},
     {%- endfor %} substr(filename, {{ prefix | length + 1 }}) as source_file from {{ duckdb__raw_file_reader(files) }})
 {%- endmacro %}
 
-{% macro default__raw_file_rows(files, columns, present, prefix) -%}
+{% macro default__raw_file_rows(files, columns, types, prefix) -%}
     (
     {%- for file in files %}
-        {%- set in_file = run_query('describe ' ~ raw_file_view(file)).columns[0].values() | map('lower') | list %}
+        {%- set described = run_query('describe ' ~ raw_file_view(file)) %}
+        {%- set in_file = dict(zip(described.columns[0].values() | map('lower'), described.columns[1].values())) %}
         select {% for column in columns -%}
-            {%- if column in in_file -%}{{ column }}{%- else -%}cast(null as string) as {{ column }}{%- endif -%},
+            {%- if column in in_file -%}{{ raw_column(column, in_file[column]) }}{%- else -%}cast(null as string) as {{ column }}{%- endif -%},
         {%- endfor %} '{{ file[prefix | length:] | replace("'", "\\'") }}' as source_file
         from {{ raw_file_view(file) }}
         {{- '\n        union all' if not loop.last }}
     {%- endfor %}
     )
+{%- endmacro %}
+
+
+{#- A raw column as read, except a key stored as a number: keys are text, and a number is
+    written as the digits of its value, so the integer 1001 and the double 1001.0 (pandas
+    stores an integer column with gaps as doubles) are the same key '1001'. A fractional
+    number keeps its text; NaN reads as 'nan', a missing-value marker (null_key). -#}
+{% macro raw_column(column, type) -%}
+    {%- set kind = key_type_kind(type) if column.endswith('_id') else 'text' -%}
+    {%- if kind == 'integer' -%}
+        cast({{ column }} as string) as {{ column }}
+    {%- elif kind == 'number' -%}
+        {#- abs(NaN) and abs(infinity) are above any bound on both engines -#}
+        case
+            when abs({{ column }}) < 1e37 and {{ column }} = floor({{ column }})
+                then cast(cast({{ column }} as decimal(38, 0)) as string)
+            else cast({{ column }} as string)
+        end as {{ column }}
+    {%- else -%}
+        {{ column }}
+    {%- endif -%}
+{%- endmacro %}
+
+{#- How a key column's file type reads as text: 'text', 'integer' (exact digits), 'number'
+    (a float or decimal: whole values as digits), or none (a type no key can have). -#}
+{% macro key_type_kind(type) -%}
+    {%- set name = type | lower | replace(' ', '') -%}
+    {%- if name in ('varchar', 'string') or name.startswith('varchar(') or name.startswith('char(') -%}
+        {{ return('text') }}
+    {%- elif name in ('tinyint', 'smallint', 'int', 'integer', 'bigint', 'hugeint', 'utinyint',
+                      'usmallint', 'uinteger', 'ubigint', 'uhugeint') -%}
+        {{ return('integer') }}
+    {%- elif name in ('float', 'double', 'real') or name.startswith('decimal') -%}
+        {{ return('number') }}
+    {%- endif -%}
+    {{ return(none) }}
 {%- endmacro %}
 
 

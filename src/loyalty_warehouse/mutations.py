@@ -385,6 +385,14 @@ MUTATIONS = [
              "a customer_id in another case becomes a phantom second customer",
              "tests/python/test_bad_input.py::"
              "test_a_copy_with_blanks_around_values_is_an_exact_duplicate"),
+    Mutation("whole_number_key_keeps_its_fraction", "macros/raw_table.sql",
+             "then cast(cast({{ column }} as decimal(38, 0)) as string)",
+             "then cast({{ column }} as string)",
+             "a customer id stored as a double (1001.0, pandas' integers with a gap) is "
+             "another key than the integer 1001: every order of the customer is unknown",
+             "tests/python/test_bad_input.py::"
+             "test_numeric_keys_in_parquet_are_the_text_of_their_digits",
+             seeds_build_blind=True),
     Mutation("dashboard_churn_over_end_base", "src/loyalty_warehouse/dashboard/queries.py",
              "100.0 * churned_customers / nullif(customers_start, 0) as churn_rate",
              "100.0 * churned_customers / nullif(customers_end, 0) as churn_rate",

@@ -39,7 +39,8 @@ pytestmark = pytest.mark.xdist_group("spark")
 
 
 def _mixed_dirty_folder(folder: Path, typed: Path) -> Path:
-    """Dirty CSV files, customers as text Parquet, orders as a batch folder of typed
+    """Dirty CSV files, customers as text Parquet, loyalty events and campaign touches as
+    Parquet whose keys are numbers (integers; doubles), orders as a batch folder of typed
     Parquet (the generator's, same seed) and survey answers as a batch folder of CSV files
     whose columns come in different orders."""
     generate(folder, "--format", "csv", "--dirty", "3")
@@ -48,6 +49,12 @@ def _mixed_dirty_folder(folder: Path, typed: Path) -> Path:
         con.execute(f"copy (select * from read_csv('{folder}/customers.csv', all_varchar = true)) "
                     f"to '{folder}/customers.parquet' (format parquet)")
         (folder / "customers.csv").unlink()
+        for table, key, number in (("loyalty_events", "event_id", "bigint"),
+                                   ("campaign_touches", "touch_id", "double")):
+            con.execute(f"copy (select * replace (try_cast(regexp_replace({key}, '^[A-Z]+', '') "
+                        f"as {number}) as {key}) from read_csv('{folder}/{table}.csv', "
+                        f"all_varchar = true)) to '{folder}/{table}.parquet' (format parquet)")
+            (folder / f"{table}.csv").unlink()
         (folder / "orders.csv").unlink()
         (folder / "orders").mkdir()
         for name, condition in (("2025-06", "<"), ("2026-06", ">=")):
@@ -180,6 +187,10 @@ def test_compare_engines_on_a_data_folder_of_mixed_formats(compared: Comparison)
     assert duckdb_run.scalar("select count(distinct quarantine_reason) "
                              "from staging.stg_survey_responses__quarantine") >= 3
     assert duckdb_run.scalar("select count(*) from staging.stg_orders") > 1000
+    # keys stored as numbers read as the text of their digits, on both engines alike
+    assert duckdb_run.scalar("select count(*) from staging.stg_campaign_touches "
+                             "where regexp_full_match(touch_id, '[1-9][0-9]*')") \
+        == duckdb_run.scalar("select count(*) from staging.stg_campaign_touches") > 100
 
 
 @pytest.mark.slow
