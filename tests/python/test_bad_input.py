@@ -209,3 +209,20 @@ def test_a_key_of_another_type_in_parquet_stops_the_build_naming_it(
     assert run.returncode != 0
     assert (f"raw file {folder}/customers.parquet: key column customer_id is DATE; keys are "
             "text or whole numbers in the contract") in run.output
+
+
+def test_orders_in_a_second_currency_stop_the_build(
+        tmp_path: Path, staging_build: Callable[..., DbtRun]) -> None:
+    """Revenue summed across currencies would be a wrong number: a data set has one."""
+    folder = generate(tmp_path / "parquet")
+    with duckdb.connect() as con:
+        con.execute(f"copy (select * replace (case when order_id = 'O00000002' then 'usd' "
+                    f"else currency end as currency) from '{folder}/orders.parquet') "
+                    f"to '{folder}/orders_usd.parquet'")
+    (folder / "orders_usd.parquet").replace(folder / "orders.parquet")
+    run = staging_build(folder)
+    assert run.returncode != 0
+    assert "Failure in test orders_are_in_one_currency" in run.output
+    assert run.query("select currency, count(*) from staging.stg_orders group by currency "
+                     "order by currency") == [("EUR", run.scalar(
+                         "select count(*) - 1 from staging.stg_orders")), ("USD", 1)]
