@@ -187,8 +187,13 @@
 {%- endmacro %}
 
 
+{#- A typed number must be whole: a cast would round 8.5 to 9 on DuckDB and cut it to 8 on
+    Spark, a guess either way (it is unparseable). -#}
 {% macro as_integer(column) -%}
-    try_cast({{ when_text_matches(column, '\s*[+-]?[0-9]+\s*') }} as integer)
+    case
+        when try_cast({{ column }} as double) = floor(try_cast({{ column }} as double))
+            then try_cast({{ when_text_matches(column, '\s*[+-]?[0-9]+\s*') }} as integer)
+    end
 {%- endmacro %}
 
 

@@ -393,6 +393,14 @@ MUTATIONS = [
              "tests/python/test_bad_input.py::"
              "test_numeric_keys_in_parquet_are_the_text_of_their_digits",
              seeds_build_blind=True),
+    Mutation("typed_fraction_cast_to_integer", "macros/staging_columns.sql",
+             "when try_cast({{ column }} as double) = floor(try_cast({{ column }} as double))",
+             "when true",
+             "a score of 8.5 stored as a double is cast to an integer (9 on DuckDB, 8 on "
+             "Spark) instead of being quarantined as unparseable",
+             "tests/python/test_bad_input.py::"
+             "test_numeric_keys_in_parquet_are_the_text_of_their_digits",
+             seeds_build_blind=True),
     Mutation("dashboard_churn_over_end_base", "src/loyalty_warehouse/dashboard/queries.py",
              "100.0 * churned_customers / nullif(customers_start, 0) as churn_rate",
              "100.0 * churned_customers / nullif(customers_end, 0) as churn_rate",

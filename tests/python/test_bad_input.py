@@ -168,12 +168,22 @@ def test_numeric_keys_in_parquet_are_the_text_of_their_digits(
         tmp_path: Path, staging_build: Callable[..., DbtRun]) -> None:
     """What pandas writes for a real data set: integer customer ids, and in the orders the
     same ids as doubles (an integer column with a gap becomes float64). 1001 and 1001.0 are
-    the key '1001'; the gap (NaN) is a null_key; every other order keeps its customer."""
+    the key '1001'; the gap (NaN) is a null_key; every other order keeps its customer.
+    Scores come as doubles too (exit answers have none): 9.0 is 9, and 8.5 is unparseable
+    (a cast would round it to 9 on DuckDB and cut it to 8 on Spark)."""
     folder = generate(tmp_path / "parquet")
+    surveys = tmp_path / "survey_responses.parquet"
+    (folder / "survey_responses.parquet").replace(surveys)
     with duckdb.connect() as con:
         con.execute(f"copy (select * replace (cast(substr(customer_id, 2) as bigint) "
                     f"as customer_id) from '{folder}/customers.parquet') "
                     f"to '{folder}/customers_int.parquet'")
+        halved = con.execute(f"select min(response_id) from '{surveys}' "
+                             "where survey_type = 'nps'").fetchone()[0]
+        con.execute(f"copy (select * replace (cast(substr(customer_id, 2) as bigint) "
+                    f"as customer_id, case when response_id = '{halved}' then 8.5 "
+                    f"else cast(score as double) end as score) from '{surveys}') "
+                    f"to '{folder}/survey_responses.parquet'")
         con.execute(f"copy (select * replace (case when order_id = 'O00000002' then 'nan'::double "
                     f"else cast(substr(customer_id, 2) as double) end as customer_id) "
                     f"from '{folder}/orders.parquet') to '{folder}/orders_float.parquet'")
@@ -195,6 +205,13 @@ def test_numeric_keys_in_parquet_are_the_text_of_their_digits(
                       "where regexp_full_match(customer_id, '[1-9][0-9]*')")[0]
     assert clean[0] == run.scalar("select count(*) from staging.stg_orders")
     assert text_keys is not None and clean[1] <= text_keys[1] and clean[0] > 0.9 * text_keys[0]
+    assert reasons(run, "survey_responses", "response_id", [halved]) \
+        == {halved: "unparseable"}
+    assert run.scalar(f"select count(*) from staging.stg_survey_responses as s join "
+                      f"'{surveys}' as generated using (response_id) "
+                      "where s.score is distinct from generated.score") == 0
+    assert run.scalar("select count(*) from staging.stg_survey_responses "
+                      "where score is not null") > 100
 
 
 def test_a_key_of_another_type_in_parquet_stops_the_build_naming_it(
