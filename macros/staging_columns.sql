@@ -4,8 +4,9 @@
     Numbers and timestamps are cast from the raw value itself, not from its trimmed text:
     both engines trim surrounding blanks and read '' as NULL when casting text, and a typed
     Parquet column then needs no round trip through text (at 10M orders the text round
-    trip cost about 4 s per timestamp column). A DOUBLE amount is rounded to cents by
-    value. -#}
+    trip cost about 4 s per timestamp column). A typed amount (DOUBLE, FLOAT, DECIMAL) is
+    its value in cents when it lies within a float's rounding of whole cents (see
+    as_decimal). -#}
 
 {#- The raw value of every contract column as it arrived (src__<column>, any type), for
     the checks and for the raw text of the rows that end up quarantined; raw__<column> is
@@ -182,8 +183,16 @@
 {%- endmacro %}
 
 
+{#- Money has at most two decimals, typed or not. A typed number is in whole cents when it
+    lies within a float's rounding of them (a relative 1e-7: a pandas sum's 2.5500000000000003
+    and a FLOAT's 12.34 are 2.55 and 12.34); 12.345 or 1.005 is unparseable, not rounded (a
+    cast makes 12.35 of one and 1.00 of the other on DuckDB). -#}
 {% macro as_decimal(column) -%}
-    try_cast({{ when_text_matches(column, '\s*-?[0-9]+(\.[0-9]{1,2})?\s*') }} as decimal(18, 2))
+    {%- set value = 'try_cast(' ~ column ~ ' as double)' -%}
+    case
+        when abs({{ value }} * 100 - round({{ value }} * 100)) <= 1e-7 * greatest(abs({{ value }} * 100), 1)
+            then try_cast({{ when_text_matches(column, '\s*-?[0-9]+(\.[0-9]{1,2})?\s*') }} as decimal(18, 2))
+    end
 {%- endmacro %}
 
 

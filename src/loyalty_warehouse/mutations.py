@@ -41,6 +41,8 @@ PROGRAMME = f"{RECOMPUTE}::test_loyalty_program_monthly_recomputed"
 COHORTS = f"{RECOMPUTE}::test_customer_cohorts_recomputed"
 CUSTOMERS = f"{RECOMPUTE}::test_dim_customers_and_nps_band_behaviour_recomputed"
 MONTHLY = f"{RECOMPUTE}::test_loyalty_metrics_monthly_recomputed"
+# a folder typed as pandas writes a real data set (numeric keys, scores and amounts)
+PANDAS_TYPED = "test_numbers_typed_by_pandas_read_as_their_values"
 
 
 @dataclass(frozen=True)
@@ -390,17 +392,21 @@ MUTATIONS = [
              "then cast({{ column }} as string)",
              "a customer id stored as a double (1001.0, pandas' integers with a gap) is "
              "another key than the integer 1001: every order of the customer is unknown",
-             "tests/python/test_bad_input.py::"
-             "test_numeric_keys_in_parquet_are_the_text_of_their_digits",
+             f"tests/python/test_bad_input.py::{PANDAS_TYPED}",
              seeds_build_blind=True),
     Mutation("typed_fraction_cast_to_integer", "macros/staging_columns.sql",
              "when try_cast({{ column }} as double) = floor(try_cast({{ column }} as double))",
              "when true",
              "a score of 8.5 stored as a double is cast to an integer (9 on DuckDB, 8 on "
              "Spark) instead of being quarantined as unparseable",
-             "tests/python/test_bad_input.py::"
-             "test_numeric_keys_in_parquet_are_the_text_of_their_digits",
+             f"tests/python/test_bad_input.py::{PANDAS_TYPED}",
              seeds_build_blind=True),
+    Mutation("typed_amount_rounded_to_cents", "macros/staging_columns.sql",
+             "when abs({{ value }} * 100 - round({{ value }} * 100)) <= 1e-7",
+             "when true or abs({{ value }} * 100 - round({{ value }} * 100)) <= 1e-7",
+             "an amount of 12.345 stored as a double is rounded to cents instead of being "
+             "quarantined as unparseable, as the same text in a CSV file is",
+             f"tests/python/test_bad_input.py::{PANDAS_TYPED}", seeds_build_blind=True),
     Mutation("dashboard_churn_over_end_base", "src/loyalty_warehouse/dashboard/queries.py",
              "100.0 * churned_customers / nullif(customers_start, 0) as churn_rate",
              "100.0 * churned_customers / nullif(customers_end, 0) as churn_rate",

@@ -164,13 +164,14 @@ def test_a_megabyte_of_free_text_is_read(csv_folder: Path,
         == len(("long " * 200_000).strip())
 
 
-def test_numeric_keys_in_parquet_are_the_text_of_their_digits(
+def test_numbers_typed_by_pandas_read_as_their_values(
         tmp_path: Path, staging_build: Callable[..., DbtRun]) -> None:
     """What pandas writes for a real data set: integer customer ids, and in the orders the
     same ids as doubles (an integer column with a gap becomes float64). 1001 and 1001.0 are
     the key '1001'; the gap (NaN) is a null_key; every other order keeps its customer.
     Scores come as doubles too (exit answers have none): 9.0 is 9, and 8.5 is unparseable
-    (a cast would round it to 9 on DuckDB and cut it to 8 on Spark)."""
+    (a cast would round it to 9 on DuckDB and cut it to 8 on Spark). Amounts are doubles:
+    0.1 + 0.2 is 0.30, and 12.345 is unparseable (money has two decimals), not rounded."""
     folder = generate(tmp_path / "parquet")
     surveys = tmp_path / "survey_responses.parquet"
     (folder / "survey_responses.parquet").replace(surveys)
@@ -185,7 +186,13 @@ def test_numeric_keys_in_parquet_are_the_text_of_their_digits(
                     f"else cast(score as double) end as score) from '{surveys}') "
                     f"to '{folder}/survey_responses.parquet'")
         con.execute(f"copy (select * replace (case when order_id = 'O00000002' then 'nan'::double "
-                    f"else cast(substr(customer_id, 2) as double) end as customer_id) "
+                    f"else cast(substr(customer_id, 2) as double) end as customer_id, "
+                    f"case order_id when 'O00000003' then 12.345 when 'O00000004' "
+                    f"then 0.1::double + 0.2::double else gross_amount end as gross_amount, "
+                    f"case when order_id in ('O00000003', 'O00000004') then 0 "
+                    f"else discount_amount end as discount_amount, "
+                    f"case when order_id in ('O00000003', 'O00000004') then 0 "
+                    f"else refunded_amount end as refunded_amount) "
                     f"from '{folder}/orders.parquet') to '{folder}/orders_float.parquet'")
         text_keys = con.execute(f"select count(*), count(distinct customer_id) "
                                 f"from '{folder}/orders.parquet'").fetchone()
@@ -195,7 +202,10 @@ def test_numeric_keys_in_parquet_are_the_text_of_their_digits(
     assert run.returncode == 0, run.output[-3000:]
     assert run.query("select customer_id from staging.stg_customers where customer_id = '1'") \
         == [("1",)]
-    assert reasons(run, "orders", "order_id", ["O00000002"]) == {"O00000002": "null_key"}
+    assert reasons(run, "orders", "order_id", ["O00000002", "O00000003", "O00000004"]) \
+        == {"O00000002": "null_key", "O00000003": "unparseable", "O00000004": None}
+    assert run.query("select gross_amount from staging.stg_orders "
+                     "where order_id = 'O00000004'") == [(Decimal("0.30"),)]
     assert run.query("select customer_id from staging.stg_orders__quarantine "
                      "where order_id = 'O00000002'") == [("nan",)]
     # no order lost its customer to a '.0': the others are clean or quarantined as before
