@@ -3,6 +3,7 @@ quarantined with a reason or stops the build naming the file and the problem."""
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
@@ -164,6 +165,17 @@ def test_a_megabyte_of_free_text_is_read(csv_folder: Path,
         == len(("long " * 200_000).strip())
 
 
+def rewrite_parquet(folder: Path, table: str, replace: str) -> None:
+    """Rewrite a table's Parquet file in place with some columns replaced
+    (`select * replace (...)`)."""
+    path = folder / f"{table}.parquet"
+    rewritten = folder / f"{table}.rewritten"
+    with duckdb.connect() as con:
+        con.execute(f"copy (select * replace ({replace}) from '{path}') to '{rewritten}' "
+                    "(format parquet)")
+    rewritten.replace(path)
+
+
 def test_numbers_typed_by_pandas_read_as_their_values(
         tmp_path: Path, staging_build: Callable[..., DbtRun]) -> None:
     """What pandas writes for a real data set: integer customer ids, and in the orders the
@@ -173,31 +185,23 @@ def test_numbers_typed_by_pandas_read_as_their_values(
     (a cast would round it to 9 on DuckDB and cut it to 8 on Spark). Amounts are doubles:
     0.1 + 0.2 is 0.30, and 12.345 is unparseable (money has two decimals), not rounded."""
     folder = generate(tmp_path / "parquet")
-    surveys = tmp_path / "survey_responses.parquet"
-    (folder / "survey_responses.parquet").replace(surveys)
+    surveys = shutil.copy(folder / "survey_responses.parquet", tmp_path)
     with duckdb.connect() as con:
-        con.execute(f"copy (select * replace (cast(substr(customer_id, 2) as bigint) "
-                    f"as customer_id) from '{folder}/customers.parquet') "
-                    f"to '{folder}/customers_int.parquet'")
         halved = con.execute(f"select min(response_id) from '{surveys}' "
                              "where survey_type = 'nps'").fetchone()[0]
-        con.execute(f"copy (select * replace (cast(substr(customer_id, 2) as bigint) "
-                    f"as customer_id, case when response_id = '{halved}' then 8.5 "
-                    f"else cast(score as double) end as score) from '{surveys}') "
-                    f"to '{folder}/survey_responses.parquet'")
-        con.execute(f"copy (select * replace (case when order_id = 'O00000002' then 'nan'::double "
+        text_keys = con.execute(f"select count(*), count(distinct customer_id) "
+                                f"from '{folder}/orders.parquet'").fetchone()
+    as_number = "cast(substr(customer_id, 2) as {}) as customer_id"
+    rewrite_parquet(folder, "customers", as_number.format("bigint"))
+    rewrite_parquet(folder, "survey_responses", as_number.format("bigint") + f", case when "
+                    f"response_id = '{halved}' then 8.5 else cast(score as double) end as score")
+    fixed = "order_id in ('O00000003', 'O00000004')"
+    rewrite_parquet(folder, "orders", f"case when order_id = 'O00000002' then 'nan'::double "
                     f"else cast(substr(customer_id, 2) as double) end as customer_id, "
                     f"case order_id when 'O00000003' then 12.345 when 'O00000004' "
                     f"then 0.1::double + 0.2::double else gross_amount end as gross_amount, "
-                    f"case when order_id in ('O00000003', 'O00000004') then 0 "
-                    f"else discount_amount end as discount_amount, "
-                    f"case when order_id in ('O00000003', 'O00000004') then 0 "
-                    f"else refunded_amount end as refunded_amount) "
-                    f"from '{folder}/orders.parquet') to '{folder}/orders_float.parquet'")
-        text_keys = con.execute(f"select count(*), count(distinct customer_id) "
-                                f"from '{folder}/orders.parquet'").fetchone()
-    (folder / "customers_int.parquet").replace(folder / "customers.parquet")
-    (folder / "orders_float.parquet").replace(folder / "orders.parquet")
+                    f"case when {fixed} then 0 else discount_amount end as discount_amount, "
+                    f"case when {fixed} then 0 else refunded_amount end as refunded_amount")
     run = staging_build(folder)
     assert run.returncode == 0, run.output[-3000:]
     assert run.query("select customer_id from staging.stg_customers where customer_id = '1'") \
@@ -227,11 +231,8 @@ def test_numbers_typed_by_pandas_read_as_their_values(
 def test_a_key_of_another_type_in_parquet_stops_the_build_naming_it(
         tmp_path: Path, staging_build: Callable[..., DbtRun]) -> None:
     folder = generate(tmp_path / "parquet")
-    with duckdb.connect() as con:
-        con.execute(f"copy (select * replace (date '2024-01-01' + cast(substr(customer_id, 2) "
-                    f"as integer) as customer_id) from '{folder}/customers.parquet') "
-                    f"to '{folder}/customers_date.parquet'")
-    (folder / "customers_date.parquet").replace(folder / "customers.parquet")
+    rewrite_parquet(folder, "customers",
+                    "date '2024-01-01' + cast(substr(customer_id, 2) as integer) as customer_id")
     run = staging_build(folder)
     assert run.returncode != 0
     assert (f"raw file {folder}/customers.parquet: key column customer_id is DATE; keys are "
@@ -242,11 +243,8 @@ def test_orders_in_a_second_currency_stop_the_build(
         tmp_path: Path, staging_build: Callable[..., DbtRun]) -> None:
     """Revenue summed across currencies would be a wrong number: a data set has one."""
     folder = generate(tmp_path / "parquet")
-    with duckdb.connect() as con:
-        con.execute(f"copy (select * replace (case when order_id = 'O00000002' then 'usd' "
-                    f"else currency end as currency) from '{folder}/orders.parquet') "
-                    f"to '{folder}/orders_usd.parquet'")
-    (folder / "orders_usd.parquet").replace(folder / "orders.parquet")
+    rewrite_parquet(folder, "orders",
+                    "case when order_id = 'O00000002' then 'usd' else currency end as currency")
     run = staging_build(folder)
     assert run.returncode != 0
     assert "Failure in test orders_are_in_one_currency" in run.output
