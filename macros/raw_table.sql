@@ -137,7 +137,7 @@
     number keeps its text; NaN reads as 'nan', a missing-value marker (null_key). -#}
 {% macro raw_column(column, type) -%}
     {%- set kind = key_type_kind(type) if column.endswith('_id') else 'text' -%}
-    {%- if kind == 'integer' -%}
+    {%- if kind in ('integer', 'empty') -%}
         cast({{ column }} as string) as {{ column }}
     {%- elif kind == 'number' -%}
         {#- abs(NaN) and abs(infinity) are above any bound on both engines -#}
@@ -152,11 +152,15 @@
 {%- endmacro %}
 
 {#- How a key column's file type reads as text: 'text', 'integer' (exact digits), 'number'
-    (a float or decimal: whole values as digits), or none (a type no key can have). -#}
+    (a float or decimal: whole values as digits), 'empty' (a column of nulls only, which
+    pandas writes without a type: DuckDB reads "NULL", Spark void), or none (a type no key
+    can have). -#}
 {% macro key_type_kind(type) -%}
-    {%- set name = type | lower | replace(' ', '') -%}
+    {%- set name = type | lower | replace(' ', '') | replace('"', '') -%}
     {%- if name in ('varchar', 'string') or name.startswith('varchar(') or name.startswith('char(') -%}
         {{ return('text') }}
+    {%- elif name in ('null', 'void') -%}
+        {{ return('empty') }}
     {%- elif name in ('tinyint', 'smallint', 'int', 'integer', 'bigint', 'hugeint', 'utinyint',
                       'usmallint', 'uinteger', 'ubigint', 'uhugeint') -%}
         {{ return('integer') }}

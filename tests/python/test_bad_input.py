@@ -180,7 +180,8 @@ def test_numbers_typed_by_pandas_read_as_their_values(
         tmp_path: Path, staging_build: Callable[..., DbtRun]) -> None:
     """What pandas writes for a real data set: integer customer ids, and in the orders the
     same ids as doubles (an integer column with a gap becomes float64). 1001 and 1001.0 are
-    the key '1001'; the gap (NaN) is a null_key; every other order keeps its customer.
+    the key '1001'; the gap (NaN) is a null_key; every other order keeps its customer. A
+    key column without a single value (no campaigns) has no type and reads as empty.
     Scores come as doubles too (exit answers have none): 9.0 is 9, and 8.5 is unparseable
     (a cast would round it to 9 on DuckDB and cut it to 8 on Spark). Amounts are doubles:
     0.1 + 0.2 is 0.30, and 12.345 is unparseable (money has two decimals), not rounded."""
@@ -191,6 +192,10 @@ def test_numbers_typed_by_pandas_read_as_their_values(
                              "where survey_type = 'nps'").fetchone()[0]
         text_keys = con.execute(f"select count(*), count(distinct customer_id) "
                                 f"from '{folder}/orders.parquet'").fetchone()
+    # a column of nulls only has no type in pandas' file (DuckDB reads "NULL")
+    orders = pd.read_parquet(folder / "orders.parquet")
+    orders["campaign_id"] = None
+    orders.to_parquet(folder / "orders.parquet", index=False)
     as_number = "cast(substr(customer_id, 2) as {}) as customer_id"
     rewrite_parquet(folder, "customers", as_number.format("bigint"))
     rewrite_parquet(folder, "survey_responses", as_number.format("bigint") + f", case when "
@@ -210,6 +215,7 @@ def test_numbers_typed_by_pandas_read_as_their_values(
         == {"O00000002": "null_key", "O00000003": "unparseable", "O00000004": None}
     assert run.query("select gross_amount from staging.stg_orders "
                      "where order_id = 'O00000004'") == [(Decimal("0.30"),)]
+    assert run.scalar("select count(campaign_id) from staging.stg_orders") == 0
     assert run.query("select customer_id from staging.stg_orders__quarantine "
                      "where order_id = 'O00000002'") == [("nan",)]
     # no order lost its customer to a '.0': the others are clean or quarantined as before
