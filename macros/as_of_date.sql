@@ -55,3 +55,27 @@
 {% macro duckdb__is_finite(column) -%}
     isfinite({{ column }})
 {%- endmacro %}
+
+
+{#- The post-hook of base_as_of_bounds: the marts need a day to describe. With var
+    as_of_date unset and no raw order dated (every ordered_at unparseable, such as
+    '7/9/2023 17:28', or no orders at all) there is none, and the build stops here naming
+    the cause, instead of failing later in a mart on a NULL date. Renders no SQL. -#}
+{% macro require_as_of_date() -%}
+    {%- if execute and not configured_as_of_date() -%}
+        {%- set dated = run_query('select count(as_of_date) from ' ~ this).columns[0].values()[0] -%}
+        {%- if dated == 0 -%}
+            {%- set sample = run_query('select cast(ordered_at as string) from ' ~ raw_table('orders')
+                                       ~ ' as raw_orders where ordered_at is not null limit 1') -%}
+            {%- set example = sample.columns[0].values()[0] if sample.rows | length > 0 else none -%}
+            {{ exceptions.raise_compiler_error(
+                "no as_of_date: var as_of_date is not set and no raw order "
+                ~ ("in " ~ raw_data_path() if raw_data_path() else "of the seeds")
+                ~ " has an ordered_at this build can read, so the data has no end date"
+                ~ (" (e.g. '" ~ example ~ "')" if example is not none else " (there are no orders)")
+                ~ ". ordered_at is ISO 8601 text ('2026-03-01 10:00', '2026-03-01T10:00:00+02:00') "
+                ~ "or a Parquet DATE or TIMESTAMP; a value in another form is unparseable, never "
+                ~ "guessed (is 7/9/2023 the 9th of July or the 7th of September?)") }}
+        {%- endif -%}
+    {%- endif -%}
+{%- endmacro %}

@@ -407,6 +407,13 @@ MUTATIONS = [
              "an amount of 12.345 stored as a double is rounded to cents instead of being "
              "quarantined as unparseable, as the same text in a CSV file is",
              f"tests/python/test_bad_input.py::{PANDAS_TYPED}", seeds_build_blind=True),
+    Mutation("undated_orders_counted_as_dated", "macros/as_of_date.sql",
+             "run_query('select count(as_of_date) from '", "run_query('select count(*) from '",
+             "the check for a day to describe counts the bounds row, not its date: orders "
+             "whose dates are all unparseable fail later in a mart on a NULL as_of_date",
+             "tests/python/test_bad_input.py::"
+             "test_orders_without_a_readable_date_stop_the_build_naming_the_form",
+             seeds_build_blind=True),
     Mutation("dashboard_churn_over_end_base", "src/loyalty_warehouse/dashboard/queries.py",
              "100.0 * churned_customers / nullif(customers_start, 0) as churn_rate",
              "100.0 * churned_customers / nullif(customers_end, 0) as churn_rate",

@@ -257,3 +257,23 @@ def test_orders_in_a_second_currency_stop_the_build(
     assert run.query("select currency, count(*) from staging.stg_orders group by currency "
                      "order by currency") == [("EUR", run.scalar(
                          "select count(*) - 1 from staging.stg_orders")), ("USD", 1)]
+
+
+def test_orders_without_a_readable_date_stop_the_build_naming_the_form(
+        csv_folder: Path, staging_build: Callable[..., DbtRun]) -> None:
+    """Month/day/year text (as some public data sets have it) dates no order: with no
+    as_of_date to describe, the build stops at once, saying why, with an example value;
+    given an as_of_date, every such order is quarantined as unparseable, never guessed."""
+    orders = read(csv_folder, "orders")
+    stamps = pd.to_datetime(orders["ordered_at"], utc=True, format="ISO8601")
+    orders["ordered_at"] = [f"{t.month}/{t.day}/{t.year} {t.hour}:{t.minute:02d}" for t in stamps]
+    write(orders, csv_folder, "orders")
+    run = staging_build(csv_folder)
+    assert run.returncode != 0
+    assert (f"no as_of_date: var as_of_date is not set and no raw order in {csv_folder} has an "
+            f"ordered_at this build can read, so the data has no end date "
+            f"(e.g. '{orders['ordered_at'][0]}')") in run.output
+    dated = staging_build(csv_folder, '{"as_of_date": "2026-06-30"}')
+    assert dated.returncode == 0, dated.output[-3000:]
+    assert dated.query("select quarantine_reason, count(*) from staging.stg_orders__quarantine "
+                       "group by all") == [("unparseable", len(orders))]

@@ -5,7 +5,9 @@
     as_of_date, when that is later) are quarantined as future_timestamp.
     as_of_date is var as_of_date when set, else data_end_date. Rows dated after
     as_of_date but not after the data end are sound: kept in staging, left out of the
-    marts. -#}
+    marts. Without a date to describe the build stops (post-hook require_as_of_date). -#}
+{{ config(post_hook="{{ require_as_of_date() }}") }}
+
 with
 
 order_days as (
