@@ -11,6 +11,7 @@ import duckdb
 import pytest
 
 from loyalty_warehouse.generator import RAW_COLUMNS
+from loyalty_warehouse.publish import BuildError, quarantine_audit
 
 from .conftest import DbtRun, generate
 
@@ -162,3 +163,10 @@ def test_minimal_example_folder(tmp_path: Path, staging_build: Callable[..., Dbt
     assert quarantine_counts(run) == {"orders": {"unknown_customer": 1}}
     ordered_at = run.scalar("select ordered_at from staging.stg_orders where order_id = 'M7'")
     assert (ordered_at.day, ordered_at.hour, ordered_at.minute) == (31, 2, 30)
+    # the example's command passes the build's quarantine audit, and only with its limit
+    command = re.search(r"LOYALTY_MAX_QUARANTINE_SHARE=(\S+) LOYALTY_DATA_DIR=\$PWD/examples/"
+                        r"minimal bin/warehouse build", (folder / "README.md").read_text())
+    assert command is not None
+    quarantine_audit(run.database, float(command[1]))
+    with pytest.raises(BuildError, match="quarantine above 1.00% of raw rows: orders 12.50%"):
+        quarantine_audit(run.database, 0.01)
