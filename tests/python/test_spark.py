@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 import yaml
 
@@ -38,11 +40,22 @@ from .conftest import ROOT, DbtRun, generate
 pytestmark = pytest.mark.xdist_group("spark")
 
 
+def _without_values(path: Path, *columns: str) -> None:
+    """Rewrite a Parquet file with columns of nulls only, as pandas writes them: without
+    a type (Arrow's null type; DuckDB reads "NULL", Spark an int)."""
+    table = pq.read_table(path)
+    for column in columns:
+        table = table.set_column(table.schema.get_field_index(column), column,
+                                 pa.nulls(table.num_rows))
+    pq.write_table(table, path)
+
+
 def _mixed_dirty_folder(folder: Path, typed: Path) -> Path:
     """Dirty CSV files, customers as text Parquet, loyalty events and campaign touches as
     Parquet whose keys are numbers (integers; doubles), orders as a batch folder of typed
     Parquet (the generator's, same seed) and survey answers as a batch folder of CSV files
-    whose columns come in different orders."""
+    whose columns come in different orders. Some Parquet columns hold no value and have
+    no type: a key, a text, an amount and a number."""
     generate(folder, "--format", "csv", "--dirty", "3")
     generate(typed)
     with duckdb.connect() as con:
@@ -55,12 +68,16 @@ def _mixed_dirty_folder(folder: Path, typed: Path) -> Path:
                         f"as {number}) as {key}) from read_csv('{folder}/{table}.csv', "
                         f"all_varchar = true)) to '{folder}/{table}.parquet' (format parquet)")
             (folder / f"{table}.csv").unlink()
+        _without_values(folder / "loyalty_events.parquet", "order_id")
+        _without_values(folder / "campaign_touches.parquet", "channel")
         (folder / "orders.csv").unlink()
         (folder / "orders").mkdir()
         for name, condition in (("2025-06", "<"), ("2026-06", ">=")):
             con.execute(f"copy (select * from '{typed}/orders.parquet' where ordered_at "
                         f"{condition} '2025-07-01') to '{folder}/orders/{name}.parquet' "
                         "(format parquet)")
+        _without_values(folder / "orders" / "2025-06.parquet", "refunded_amount")
+        _without_values(folder / "customers.parquet", "birth_year")
         surveys = folder / "survey_responses"
         surveys.mkdir()
         con.execute(f"create table s as select * from read_csv('{folder}/survey_responses.csv', "
@@ -191,6 +208,13 @@ def test_compare_engines_on_a_data_folder_of_mixed_formats(compared: Comparison)
     assert duckdb_run.scalar("select count(*) from staging.stg_campaign_touches "
                              "where regexp_full_match(touch_id, '[1-9][0-9]*')") \
         == duckdb_run.scalar("select count(*) from staging.stg_campaign_touches") > 100
+    # columns without a type read as missing values, the amount's as no refund
+    assert duckdb_run.query("select count(order_id), count(*) > 100 "
+                            "from staging.stg_loyalty_events") == [(0, True)]
+    assert duckdb_run.query("select count(channel) from staging.stg_campaign_touches") == [(0,)]
+    assert duckdb_run.query("select count(birth_year) from staging.stg_customers") == [(0,)]
+    assert duckdb_run.scalar("select count(*) from staging.stg_orders "
+                             "where ordered_at < '2025-07-01' and refunded_amount > 0") == 0
 
 
 @pytest.mark.slow
