@@ -38,6 +38,12 @@ MIN_CUSTOMERS = 30
 MIN_REPEAT_CUSTOMERS = 10
 PARAMETER_COLUMNS = ["model", "parameter", "estimate", "customers", "log_likelihood",
                      "converged", "skipped_reason", "penalizer"]
+# typed even when a column holds no value (no fit converged; every fit did, so no skip
+# reason): a column of Nones has no type, and DuckDB stores it as "NULL". A missing float
+# (NaN) is NULL in DuckDB's table and in pandas-on-Spark's.
+PARAMETER_TYPES = {"model": "string", "parameter": "string", "estimate": "float64",
+                   "customers": "int64", "log_likelihood": "float64", "converged": "bool",
+                   "skipped_reason": "string", "penalizer": "float64"}
 TOO_FEW = "too_few_customers"
 PREDICTION_COLUMNS = ["customer_id", "probability_alive", "expected_purchases_365d",
                       "expected_order_value", "predicted_clv_365d"]
@@ -268,7 +274,7 @@ def parameters_frame(fits: list[ModelFit]) -> pd.DataFrame:
              "log_likelihood": fit.log_likelihood, "converged": fit.converged,
              "skipped_reason": fit.skipped_reason, "penalizer": fit.penalizer}
             for fit in fits for name, value in fit.parameters.items()]
-    return pd.DataFrame(rows, columns=PARAMETER_COLUMNS)
+    return pd.DataFrame(rows, columns=PARAMETER_COLUMNS).astype(PARAMETER_TYPES)
 
 
 def fits_from_parameters(parameters: pd.DataFrame) -> dict[str, ModelFit]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import duckdb
 import numpy as np
 import pandas as pd
 import pytest
@@ -172,6 +173,17 @@ def test_too_few_customers_are_not_fitted_and_say_why() -> None:
     assert not gamma_gamma.converged and gamma_gamma.skipped_reason == clv.TOO_FEW
     parameters = clv.parameters_frame([bgnbd, gamma_gamma])
     assert parameters["estimate"].isna().all() and len(parameters) == 7
+    # columns without a value keep their types (DuckDB stores a column of Nones as "NULL")
+    with duckdb.connect() as con:
+        con.execute("create table stored as select * from parameters")
+        types = dict(con.execute("select column_name, data_type from duckdb_columns() "
+                                 "where table_name = 'stored'").fetchall())
+        missing = con.execute("select count(estimate), count(log_likelihood), "
+                              "count(skipped_reason) from stored").fetchone()
+    assert types == {"model": "VARCHAR", "parameter": "VARCHAR", "estimate": "DOUBLE",
+                     "customers": "BIGINT", "log_likelihood": "DOUBLE", "converged": "BOOLEAN",
+                     "skipped_reason": "VARCHAR", "penalizer": "DOUBLE"}
+    assert missing == (0, 0, 7)
     predicted = clv.predict(summary, bgnbd, gamma_gamma)
     assert predicted[clv.PREDICTION_COLUMNS[1:]].isna().all().all()
 
