@@ -185,12 +185,13 @@
 
 {#- Money has at most two decimals, typed or not. A typed number is in whole cents when it
     lies within a float's rounding of them (a relative 1e-7: a pandas sum's 2.5500000000000003
-    and a FLOAT's 12.34 are 2.55 and 12.34); 12.345 or 1.005 is unparseable, not rounded (a
-    cast makes 12.35 of one and 1.00 of the other on DuckDB). -#}
+    and a FLOAT's 12.34 are 2.55 and 12.34), and never more than a hundredth of a cent away
+    (so 100000.001 is not a rounding); 12.345 or 1.005 is unparseable, not rounded (a cast
+    makes 12.35 of one and 1.00 of the other on DuckDB). -#}
 {% macro as_decimal(column) -%}
     {%- set value = 'try_cast(' ~ column ~ ' as double)' -%}
     case
-        when abs({{ value }} * 100 - round({{ value }} * 100)) <= 1e-7 * greatest(abs({{ value }} * 100), 1)
+        when abs({{ value }} * 100 - round({{ value }} * 100)) <= least(1e-7 * greatest(abs({{ value }} * 100), 1), 0.01)
             then try_cast({{ when_text_matches(column, '\s*-?[0-9]+(\.[0-9]{1,2})?\s*') }} as decimal(18, 2))
     end
 {%- endmacro %}

@@ -402,10 +402,16 @@ MUTATIONS = [
              f"tests/python/test_bad_input.py::{PANDAS_TYPED}",
              seeds_build_blind=True),
     Mutation("typed_amount_rounded_to_cents", "macros/staging_columns.sql",
-             "when abs({{ value }} * 100 - round({{ value }} * 100)) <= 1e-7",
-             "when true or abs({{ value }} * 100 - round({{ value }} * 100)) <= 1e-7",
+             "when abs({{ value }} * 100 - round({{ value }} * 100)) <= least(",
+             "when true or abs({{ value }} * 100 - round({{ value }} * 100)) <= least(",
              "an amount of 12.345 stored as a double is rounded to cents instead of being "
              "quarantined as unparseable, as the same text in a CSV file is",
+             f"tests/python/test_bad_input.py::{PANDAS_TYPED}", seeds_build_blind=True),
+    Mutation("typed_amount_off_by_a_fraction_of_a_cent_rounded", "macros/staging_columns.sql",
+             "* 100), 1), 0.01)", "* 100), 1), 1)",
+             "a typed amount of 100000.00011 passes as a float's rounding of 100000.00 (at that "
+             "size a relative bound allows up to a cent) and is rounded instead of being "
+             "quarantined as unparseable",
              f"tests/python/test_bad_input.py::{PANDAS_TYPED}", seeds_build_blind=True),
     Mutation("undated_orders_counted_as_dated", "macros/as_of_date.sql",
              "run_query('select count(as_of_date) from '", "run_query('select count(*) from '",

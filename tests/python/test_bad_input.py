@@ -184,7 +184,9 @@ def test_numbers_typed_by_pandas_read_as_their_values(
     key column without a single value (no campaigns) has no type and reads as empty.
     Scores come as doubles too (exit answers have none): 9.0 is 9, and 8.5 is unparseable
     (a cast would round it to 9 on DuckDB and cut it to 8 on Spark). Amounts are doubles:
-    0.1 + 0.2 is 0.30, and 12.345 is unparseable (money has two decimals), not rounded."""
+    0.1 + 0.2 is 0.30, and 12.345 is unparseable (money has two decimals), not rounded;
+    a float's rounding is never more than a hundredth of a cent (100000.00009 is 100000.00,
+    100000.00011 is unparseable)."""
     folder = generate(tmp_path / "parquet")
     surveys = shutil.copy(folder / "survey_responses.parquet", tmp_path)
     with duckdb.connect() as con:
@@ -200,21 +202,26 @@ def test_numbers_typed_by_pandas_read_as_their_values(
     rewrite_parquet(folder, "customers", as_number.format("bigint"))
     rewrite_parquet(folder, "survey_responses", as_number.format("bigint") + f", case when "
                     f"response_id = '{halved}' then 8.5 else cast(score as double) end as score")
-    fixed = "order_id in ('O00000003', 'O00000004')"
+    fixed = "order_id in ('O00000003', 'O00000004', 'O00000005', 'O00000006')"
+    # at 100,000 a float's rounding is far below a hundredth of a cent, the most it may be
     rewrite_parquet(folder, "orders", f"case when order_id = 'O00000002' then 'nan'::double "
                     f"else cast(substr(customer_id, 2) as double) end as customer_id, "
                     f"case order_id when 'O00000003' then 12.345 when 'O00000004' "
-                    f"then 0.1::double + 0.2::double else gross_amount end as gross_amount, "
+                    f"then 0.1::double + 0.2::double when 'O00000005' then 100000.00009::double "
+                    f"when 'O00000006' then 100000.00011::double "
+                    f"else gross_amount end as gross_amount, "
                     f"case when {fixed} then 0 else discount_amount end as discount_amount, "
                     f"case when {fixed} then 0 else refunded_amount end as refunded_amount")
     run = staging_build(folder)
     assert run.returncode == 0, run.output[-3000:]
     assert run.query("select customer_id from staging.stg_customers where customer_id = '1'") \
         == [("1",)]
-    assert reasons(run, "orders", "order_id", ["O00000002", "O00000003", "O00000004"]) \
-        == {"O00000002": "null_key", "O00000003": "unparseable", "O00000004": None}
-    assert run.query("select gross_amount from staging.stg_orders "
-                     "where order_id = 'O00000004'") == [(Decimal("0.30"),)]
+    assert reasons(run, "orders", "order_id", [f"O0000000{n}" for n in range(2, 7)]) \
+        == {"O00000002": "null_key", "O00000003": "unparseable", "O00000004": None,
+            "O00000005": None, "O00000006": "unparseable"}
+    assert run.query("select order_id, gross_amount from staging.stg_orders where order_id "
+                     "in ('O00000004', 'O00000005') order by 1") \
+        == [("O00000004", Decimal("0.30")), ("O00000005", Decimal("100000.00"))]
     assert run.scalar("select count(campaign_id) from staging.stg_orders") == 0
     assert run.query("select customer_id from staging.stg_orders__quarantine "
                      "where order_id = 'O00000002'") == [("nan",)]
