@@ -200,8 +200,9 @@
 {#- A typed number must be whole: a cast would round 8.5 to 9 on DuckDB and cut it to 8 on
     Spark, a guess either way (it is unparseable). -#}
 {% macro as_integer(column) -%}
+    {%- set value = 'try_cast(' ~ column ~ ' as double)' -%}
     case
-        when try_cast({{ column }} as double) = floor(try_cast({{ column }} as double))
+        when {{ value }} = floor({{ value }})
             then try_cast({{ when_text_matches(column, '\s*[+-]?[0-9]+\s*') }} as integer)
     end
 {%- endmacro %}
