@@ -216,8 +216,12 @@ def trends(monthly: pd.DataFrame, filters: q.Filters, docs: dict[str, str]) -> N
     line = base.mark_line(point=True).encode(y="nps:Q", tooltip=[
         tooltip_month, alt.Tooltip("nps:Q", title="NPS", format=".1f"),
         alt.Tooltip("nps_margin_of_error:Q", title="± (95%)", format=".1f")])
-    left.altair_chart(accessible(band + line, "NPS by month with its 95% band"),
-                      width="stretch")
+    # a chart without a single value would show an empty axis with one tick at 0
+    if data["nps"].notna().any():
+        left.altair_chart(accessible(band + line, "NPS by month with its 95% band"),
+                          width="stretch")
+    else:
+        left.info("No NPS answers in this period.")
     left.caption("NPS by month with its 95% band. " + docs.get("loyalty_metrics_monthly.nps", ""))
     for target, column, title, colour in (
             (middle, "retention_rate", "Retention", "#1f77b4"),
@@ -227,8 +231,11 @@ def trends(monthly: pd.DataFrame, filters: q.Filters, docs: dict[str, str]) -> N
                                   scale=alt.Scale(zero=False)),
             tooltip=[tooltip_month, alt.Tooltip(f"{column}:Q", title=f"{title} (%)",
                                                 format=".2f")])
-        target.altair_chart(accessible(chart, f"{title} rate by month, percent"),
-                            width="stretch")
+        if data[column].notna().any():
+            target.altair_chart(accessible(chart, f"{title} rate by month, percent"),
+                                width="stretch")
+        else:
+            target.info("No customers active at a month's start in this period.")
         target.caption(f"{title} by month (own axis). "
                        + docs.get(f"loyalty_metrics_monthly.{column}", ""))
 
@@ -301,6 +308,9 @@ def support(docs: dict[str, str]) -> None:
     st.subheader("Support experience and churn")
     not_filtered_badge()
     data = fetch("support_churn")
+    if data.empty:
+        st.info("No support tickets up to as_of_date.")
+        return
     chart = alt.Chart(data).mark_bar().encode(
         x=alt.X("first_response_bucket:N", sort=list(data["first_response_bucket"]),
                 title="First response"), y=alt.Y("churn_rate:Q", title="Churn (%)"),
