@@ -131,13 +131,18 @@
 {%- endmacro %}
 
 
-{#- A raw column as read, except a key stored as a number: keys are text, and a number is
+{#- A raw column as read, except a single-precision float (below) and a key stored as a
+    number: keys are text, and a number is
     written as the digits of its value, so the integer 1001 and the double 1001.0 (pandas
     stores an integer column with gaps as doubles) are the same key '1001'. A fractional
     number keeps its text; NaN reads as 'nan', a missing-value marker (null_key). -#}
 {% macro raw_column(column, type) -%}
     {%- set kind = key_type_kind(type) if column.endswith('_id') else 'text' -%}
-    {%- if kind in ('integer', 'empty') -%}
+    {%- if kind == 'text' and (type | lower | replace('"', '')) in ('float', 'real', 'float4') -%}
+        {#- single precision: its shortest text is the number that was written (12345.68,
+            not the 12345.6796875 it widens to), which staging then types as any double -#}
+        cast(cast({{ column }} as string) as double) as {{ column }}
+    {%- elif kind in ('integer', 'empty') -%}
         cast({{ column }} as string) as {{ column }}
     {%- elif kind == 'number' -%}
         {#- abs(NaN) and abs(infinity) are above any bound on both engines -#}

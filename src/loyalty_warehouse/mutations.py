@@ -412,6 +412,12 @@ MUTATIONS = [
              "size a relative bound allows up to a cent) and is rounded instead of being "
              "quarantined as unparseable",
              f"tests/python/test_bad_input.py::{PANDAS_TYPED}", seeds_build_blind=True),
+    Mutation("single_precision_amount_widened", "macros/raw_table.sql",
+             "in ('float', 'real', 'float4')", "in ('no such type',)",
+             "a discount of 12345.68 stored as a single-precision float is read as the double "
+             "it widens to (12345.6796875), a third of a cent off, and quarantined as "
+             "unparseable instead of read as written",
+             f"tests/python/test_bad_input.py::{PANDAS_TYPED}", seeds_build_blind=True),
     Mutation("undated_orders_counted_as_dated", "macros/as_of_date.sql",
              "run_query('select count(as_of_date) from '", "run_query('select count(*) from '",
              "the check for a day to describe counts the bounds row, not its date: orders "

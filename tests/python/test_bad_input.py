@@ -186,7 +186,7 @@ def test_numbers_typed_by_pandas_read_as_their_values(
     (a cast would round it to 9 on DuckDB and cut it to 8 on Spark). Amounts are doubles:
     0.1 + 0.2 is 0.30, and 12.345 is unparseable (money has two decimals), not rounded;
     a float's rounding is never more than a hundredth of a cent (100000.00009 is 100000.00,
-    100000.00011 is unparseable)."""
+    100000.00011 is unparseable), and a single-precision 12345.68 is 12345.68."""
     folder = generate(tmp_path / "parquet")
     surveys = shutil.copy(folder / "survey_responses.parquet", tmp_path)
     with duckdb.connect() as con:
@@ -202,15 +202,16 @@ def test_numbers_typed_by_pandas_read_as_their_values(
     rewrite_parquet(folder, "customers", as_number.format("bigint"))
     rewrite_parquet(folder, "survey_responses", as_number.format("bigint") + f", case when "
                     f"response_id = '{halved}' then 8.5 else cast(score as double) end as score")
-    fixed = "order_id in ('O00000003', 'O00000004', 'O00000005', 'O00000006')"
+    fixed = "order_id in ('O00000003', 'O00000004', 'O00000005', 'O00000006', 'O00000007')"
     # at 100,000 a float's rounding is far below a hundredth of a cent, the most it may be
     rewrite_parquet(folder, "orders", f"case when order_id = 'O00000002' then 'nan'::double "
                     f"else cast(substr(customer_id, 2) as double) end as customer_id, "
                     f"case order_id when 'O00000003' then 12.345 when 'O00000004' "
                     f"then 0.1::double + 0.2::double when 'O00000005' then 100000.00009::double "
                     f"when 'O00000006' then 100000.00011::double "
-                    f"else gross_amount end as gross_amount, "
-                    f"case when {fixed} then 0 else discount_amount end as discount_amount, "
+                    f"when 'O00000007' then 20000 else gross_amount end as gross_amount, "
+                    f"cast(case when order_id = 'O00000007' then 12345.68 when {fixed} then 0 "
+                    f"else discount_amount end as float) as discount_amount, "
                     f"case when {fixed} then 0 else refunded_amount end as refunded_amount")
     run = staging_build(folder)
     assert run.returncode == 0, run.output[-3000:]
@@ -222,6 +223,13 @@ def test_numbers_typed_by_pandas_read_as_their_values(
     assert run.query("select order_id, gross_amount from staging.stg_orders where order_id "
                      "in ('O00000004', 'O00000005') order by 1") \
         == [("O00000004", Decimal("0.30")), ("O00000005", Decimal("100000.00"))]
+    # a single-precision discount is the number written, not the float it widens to
+    assert run.query("select discount_amount from staging.stg_orders "
+                     "where order_id = 'O00000007'") == [(Decimal("12345.68"),)]
+    # and every other single-precision discount reads as written: no other order is lost
+    assert run.query("select order_id from staging.stg_orders__quarantine "
+                     "where quarantine_reason = 'unparseable' order by 1") \
+        == [("O00000003",), ("O00000006",)]
     assert run.scalar("select count(campaign_id) from staging.stg_orders") == 0
     assert run.query("select customer_id from staging.stg_orders__quarantine "
                      "where order_id = 'O00000002'") == [("nan",)]

@@ -54,8 +54,9 @@ def _mixed_dirty_folder(folder: Path, typed: Path) -> Path:
     """Dirty CSV files, customers as text Parquet, loyalty events and campaign touches as
     Parquet whose keys are numbers (integers; doubles), orders as a batch folder of typed
     Parquet (the generator's, same seed) and survey answers as a batch folder of CSV files
-    whose columns come in different orders. Some Parquet columns hold no value and have
-    no type: a key, a text, an amount and a number."""
+    whose columns come in different orders. The orders' discounts are single-precision
+    floats. Some Parquet columns hold no value and have no type: a key, a text, an amount
+    and a number."""
     generate(folder, "--format", "csv", "--dirty", "3")
     generate(typed)
     with duckdb.connect() as con:
@@ -73,7 +74,8 @@ def _mixed_dirty_folder(folder: Path, typed: Path) -> Path:
         (folder / "orders.csv").unlink()
         (folder / "orders").mkdir()
         for name, condition in (("2025-06", "<"), ("2026-06", ">=")):
-            con.execute(f"copy (select * from '{typed}/orders.parquet' where ordered_at "
+            con.execute(f"copy (select * replace (cast(discount_amount as float) as "
+                        f"discount_amount) from '{typed}/orders.parquet' where ordered_at "
                         f"{condition} '2025-07-01') to '{folder}/orders/{name}.parquet' "
                         "(format parquet)")
         _without_values(folder / "orders" / "2025-06.parquet", "refunded_amount")
@@ -215,6 +217,11 @@ def test_compare_engines_on_a_data_folder_of_mixed_formats(compared: Comparison)
     assert duckdb_run.query("select count(birth_year) from staging.stg_customers") == [(0,)]
     assert duckdb_run.scalar("select count(*) from staging.stg_orders "
                              "where ordered_at < '2025-07-01' and refunded_amount > 0") == 0
+    # single-precision discounts read as the numbers written: no typed order is unparseable
+    assert duckdb_run.scalar("select count(*) from staging.stg_orders__quarantine "
+                             "where quarantine_reason = 'unparseable'") == 0
+    assert duckdb_run.scalar("select count(*) from staging.stg_orders "
+                             "where discount_amount > 0") > 100
 
 
 @pytest.mark.slow
