@@ -185,9 +185,9 @@
 
 {#- Money has at most two decimals, typed or not. A typed number is in whole cents when it
     lies within a float's rounding of them (a relative 1e-7: a pandas sum's 2.5500000000000003
-    and a FLOAT's 12.34 are 2.55 and 12.34), and never more than a hundredth of a cent away
-    (so 100000.001 is not a rounding); 12.345 or 1.005 is unparseable, not rounded (a cast
-    makes 12.35 of one and 1.00 of the other on DuckDB). -#}
+    is 2.55; a FLOAT arrives as its text's double, see raw_column), and never more than a
+    hundredth of a cent away (so 100000.001 is not a rounding); 12.345 or 1.005 is
+    unparseable, not rounded (a cast makes 12.35 of one and 1.00 of the other on DuckDB). -#}
 {% macro as_decimal(column) -%}
     {%- set value = 'try_cast(' ~ column ~ ' as double)' -%}
     case

@@ -36,14 +36,13 @@ HORIZON_WEEKS = 365 / 7
 # fit is skipped and reported as not converged, with NULL estimates and predictions.
 MIN_CUSTOMERS = 30
 MIN_REPEAT_CUSTOMERS = 10
-PARAMETER_COLUMNS = ["model", "parameter", "estimate", "customers", "log_likelihood",
-                     "converged", "skipped_reason", "penalizer"]
-# typed even when a column holds no value (no fit converged; every fit did, so no skip
-# reason): a column of Nones has no type, and DuckDB stores it as "NULL". A missing float
-# (NaN) is NULL in DuckDB's table and in pandas-on-Spark's.
+# The parameter rows' columns, typed even when a column holds no value (no fit converged;
+# every fit did, so no skip reason): a column of Nones has no type, and DuckDB stores it
+# as "NULL". A missing float (NaN) is NULL in DuckDB's table and in pandas-on-Spark's.
 PARAMETER_TYPES = {"model": "string", "parameter": "string", "estimate": "float64",
                    "customers": "int64", "log_likelihood": "float64", "converged": "bool",
                    "skipped_reason": "string", "penalizer": "float64"}
+PARAMETER_COLUMNS = list(PARAMETER_TYPES)
 TOO_FEW = "too_few_customers"
 PREDICTION_COLUMNS = ["customer_id", "probability_alive", "expected_purchases_365d",
                       "expected_order_value", "predicted_clv_365d"]

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 
 from loyalty_warehouse.cli import main as loyalty_main
@@ -88,6 +90,16 @@ def drop_constraints(con: duckdb.DuckDBPyConnection, table: str) -> None:
 def generate(folder: Path, *extra: str) -> Path:
     assert loyalty_main(["generate", "--out", str(folder), "--customers", SMALL, *extra]) == 0
     return folder
+
+
+def without_values(path: Path, *columns: str) -> None:
+    """Rewrite a Parquet file with columns of nulls only, as pandas writes them: without
+    a type (Arrow's null type; DuckDB reads "NULL", Spark an int)."""
+    table = pq.read_table(path)
+    for column in columns:
+        table = table.set_column(table.schema.get_field_index(column), column,
+                                 pa.nulls(table.num_rows))
+    pq.write_table(table, path)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

@@ -14,7 +14,7 @@ import pytest
 
 from loyalty_warehouse.raw_files import check_folder
 
-from .conftest import DbtRun, generate
+from .conftest import DbtRun, generate, without_values
 
 
 @pytest.fixture
@@ -194,10 +194,7 @@ def test_numbers_typed_by_pandas_read_as_their_values(
                              "where survey_type = 'nps'").fetchone()[0]
         text_keys = con.execute(f"select count(*), count(distinct customer_id) "
                                 f"from '{folder}/orders.parquet'").fetchone()
-    # a column of nulls only has no type in pandas' file (DuckDB reads "NULL")
-    orders = pd.read_parquet(folder / "orders.parquet")
-    orders["campaign_id"] = None
-    orders.to_parquet(folder / "orders.parquet", index=False)
+    without_values(folder / "orders.parquet", "campaign_id")
     as_number = "cast(substr(customer_id, 2) as {}) as customer_id"
     rewrite_parquet(folder, "customers", as_number.format("bigint"))
     rewrite_parquet(folder, "survey_responses", as_number.format("bigint") + f", case when "

@@ -19,8 +19,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
-import pyarrow as pa
-import pyarrow.parquet as pq
 import pytest
 import yaml
 
@@ -35,19 +33,9 @@ from loyalty_warehouse.engines import (
     spark_env,
 )
 
-from .conftest import ROOT, DbtRun, generate
+from .conftest import ROOT, DbtRun, generate, without_values
 
 pytestmark = pytest.mark.xdist_group("spark")
-
-
-def _without_values(path: Path, *columns: str) -> None:
-    """Rewrite a Parquet file with columns of nulls only, as pandas writes them: without
-    a type (Arrow's null type; DuckDB reads "NULL", Spark an int)."""
-    table = pq.read_table(path)
-    for column in columns:
-        table = table.set_column(table.schema.get_field_index(column), column,
-                                 pa.nulls(table.num_rows))
-    pq.write_table(table, path)
 
 
 def _mixed_dirty_folder(folder: Path, typed: Path) -> Path:
@@ -69,8 +57,8 @@ def _mixed_dirty_folder(folder: Path, typed: Path) -> Path:
                         f"as {number}) as {key}) from read_csv('{folder}/{table}.csv', "
                         f"all_varchar = true)) to '{folder}/{table}.parquet' (format parquet)")
             (folder / f"{table}.csv").unlink()
-        _without_values(folder / "loyalty_events.parquet", "order_id")
-        _without_values(folder / "campaign_touches.parquet", "channel")
+        without_values(folder / "loyalty_events.parquet", "order_id")
+        without_values(folder / "campaign_touches.parquet", "channel")
         (folder / "orders.csv").unlink()
         (folder / "orders").mkdir()
         for name, condition in (("2025-06", "<"), ("2026-06", ">=")):
@@ -78,8 +66,8 @@ def _mixed_dirty_folder(folder: Path, typed: Path) -> Path:
                         f"discount_amount) from '{typed}/orders.parquet' where ordered_at "
                         f"{condition} '2025-07-01') to '{folder}/orders/{name}.parquet' "
                         "(format parquet)")
-        _without_values(folder / "orders" / "2025-06.parquet", "refunded_amount")
-        _without_values(folder / "customers.parquet", "birth_year")
+        without_values(folder / "orders" / "2025-06.parquet", "refunded_amount")
+        without_values(folder / "customers.parquet", "birth_year")
         surveys = folder / "survey_responses"
         surveys.mkdir()
         con.execute(f"create table s as select * from read_csv('{folder}/survey_responses.csv', "
