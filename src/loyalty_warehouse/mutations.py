@@ -20,7 +20,6 @@ import os
 import queue
 import shutil
 import subprocess
-import sys
 import tempfile
 import time
 from collections.abc import Iterator
@@ -28,6 +27,8 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+
+from . import preloaded
 
 # mutants at once: one per core, as pytest's workers (bin/warehouse); three on 2 cores took
 # 582 s against about 430 s for two
@@ -511,21 +512,20 @@ def run_suite(project: Path, checks: str = Mutation.checks,
     """Return what failed (the mutation is caught), or None when everything passed."""
     (project / "warehouse").mkdir(exist_ok=True)
     if build_first:
-        dbt = str(Path(sys.executable).parent / "dbt")
         (project / "target" / "run_results.json").unlink(missing_ok=True)
         # the first failure is enough: the rest of the build would only name more of them
-        build = subprocess.run([dbt, "build", "--quiet", "--fail-fast", *(dbt_args or [])],
-                               cwd=project,
-                               env=_env(project), capture_output=True, text=True, check=False)
-        if build.returncode != 0:
+        code, _ = preloaded.run("dbt", ["build", "--quiet", "--fail-fast", *(dbt_args or [])],
+                                project, _env(project), [project / "src"])
+        if code != 0:
             nodes = failing_dbt_nodes(project)
             return "dbt: " + ", ".join(nodes[:3]) + (f" (+{len(nodes) - 3})"
                                                      if len(nodes) > 3 else "")
-    pytest = subprocess.run([sys.executable, "-m", "pytest", "-q", "-x", "-p", "no:cacheprovider",
-                             *pytest_args, checks], cwd=project, env=_env(project),
-                            capture_output=True, text=True, check=False)
-    if pytest.returncode != 0:
-        failed = [line.split("::")[-1].split(" ")[0] for line in pytest.stdout.splitlines()
+    # as `python -m pytest` in the project: its folder first on the import path
+    code, output = preloaded.run("pytest", ["-q", "-x", "-p", "no:cacheprovider", *pytest_args,
+                                            checks], project, _env(project),
+                                 [project / "src", project])
+    if code != 0:
+        failed = [line.split("::")[-1].split(" ")[0] for line in output.splitlines()
                   if line.startswith(("FAILED", "ERROR"))]
         return "pytest: " + ", ".join(failed)
     return None

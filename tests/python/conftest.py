@@ -5,8 +5,6 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
-import subprocess
-import sys
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -17,10 +15,10 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
+from loyalty_warehouse import preloaded
 from loyalty_warehouse.cli import main as loyalty_main
 
 ROOT = Path(__file__).resolve().parents[2]
-DBT = str(Path(sys.executable).parent / "dbt")
 SMALL = "600"  # customers in generated test folders: enough for every kind of row
 # as bin/warehouse does: numpy, imported in a dbt thread, would add and delete these
 # while other threads read the environment
@@ -65,7 +63,7 @@ def run_dbt(args: list[str], database: Path, data_dir: Path | None = None,
     folder.mkdir(parents=True, exist_ok=True)
     target = folder / "target"
     env = {**dbt_env(database, data_dir), "LOYALTY_DUCKDB_PATH": database.name}
-    command = [DBT, *args, "--project-dir", str(ROOT), "--target-path", str(target),
+    command = [*args, "--project-dir", str(ROOT), "--target-path", str(target),
                "--log-path", str(folder / "logs")]
     if dbt_vars:
         command += ["--vars", dbt_vars]
@@ -74,11 +72,10 @@ def run_dbt(args: list[str], database: Path, data_dir: Path | None = None,
     if saved.exists() and not parse.exists():
         target.mkdir(exist_ok=True)
         shutil.copyfile(saved, parse)
-    done = subprocess.run(command, cwd=folder, env=env, capture_output=True, text=True,
-                          check=False)
+    returncode, output = preloaded.run("dbt", command, folder, env, [ROOT / "src"])
     if parse.exists() and not saved.exists():
         shutil.copyfile(parse, saved)
-    return DbtRun(done.returncode, done.stdout + done.stderr, database)
+    return DbtRun(returncode, output, database)
 
 
 def drop_constraints(con: duckdb.DuckDBPyConnection, table: str) -> None:
