@@ -469,8 +469,8 @@ def database_of(project: Path) -> Path:
 
 
 def _env(project: Path) -> dict[str, str]:
-    # PYTHONPATH: dbt's Python models and pytest import the mutant's package, not the
-    # installed one
+    # PYTHONPATH: what the checks start imports the mutant's package, not the installed
+    # one (the forked dbt and pytest runs put the same folder first on their path)
     return {**os.environ, "DBT_PROFILES_DIR": str(project), "LOYALTY_DATA_DIR": "",
             "PYTHONPATH": str(project / "src"),
             "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
