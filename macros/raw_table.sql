@@ -138,7 +138,7 @@
     number keeps its text; NaN reads as 'nan', a missing-value marker (null_key). -#}
 {% macro raw_column(column, type) -%}
     {%- set kind = key_type_kind(type) if column.endswith('_id') else 'text' -%}
-    {%- if kind == 'text' and (type | lower | replace('"', '')) in ('float', 'real', 'float4') -%}
+    {%- if kind == 'text' and raw_type_name(type) in ('float', 'real', 'float4') -%}
         {#- single precision: its shortest text is the number that was written (12345.68,
             not the 12345.6796875 it widens to), which staging then types as any double -#}
         cast(cast({{ column }} as string) as double) as {{ column }}
@@ -156,12 +156,18 @@
     {%- endif -%}
 {%- endmacro %}
 
+{#- A file's column type as the engines name it, without case, blanks or quotes. -#}
+{% macro raw_type_name(type) -%}
+    {{ return(type | lower | replace(' ', '') | replace('"', '')) }}
+{%- endmacro %}
+
+
 {#- How a key column's file type reads as text: 'text', 'integer' (exact digits), 'number'
     (a float or decimal: whole values as digits), 'empty' (a column of nulls only, which
     pandas writes without a type: DuckDB reads "NULL", Spark void), or none (a type no key
     can have). -#}
 {% macro key_type_kind(type) -%}
-    {%- set name = type | lower | replace(' ', '') | replace('"', '') -%}
+    {%- set name = raw_type_name(type) -%}
     {%- if name in ('varchar', 'string') or name.startswith('varchar(') or name.startswith('char(') -%}
         {{ return('text') }}
     {%- elif name in ('null', 'void') -%}

@@ -469,8 +469,8 @@ def database_of(project: Path) -> Path:
 
 
 def _env(project: Path) -> dict[str, str]:
-    # PYTHONPATH: what the checks start imports the mutant's package, not the installed
-    # one (the forked dbt and pytest runs put the same folder first on their path)
+    # PYTHONPATH: dbt's Python models, pytest and what the checks start import the
+    # mutant's package, not the installed one
     return {**os.environ, "DBT_PROFILES_DIR": str(project), "LOYALTY_DATA_DIR": "",
             "PYTHONPATH": str(project / "src"),
             "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
@@ -515,15 +515,13 @@ def run_suite(project: Path, checks: str = Mutation.checks,
         (project / "target" / "run_results.json").unlink(missing_ok=True)
         # the first failure is enough: the rest of the build would only name more of them
         code, _ = preloaded.run("dbt", ["build", "--quiet", "--fail-fast", *(dbt_args or [])],
-                                project, _env(project), [project / "src"])
+                                project, _env(project))
         if code != 0:
             nodes = failing_dbt_nodes(project)
             return "dbt: " + ", ".join(nodes[:3]) + (f" (+{len(nodes) - 3})"
                                                      if len(nodes) > 3 else "")
-    # as `python -m pytest` in the project: its folder first on the import path
     code, output = preloaded.run("pytest", ["-q", "-x", "-p", "no:cacheprovider", *pytest_args,
-                                            checks], project, _env(project),
-                                 [project / "src", project])
+                                            checks], project, _env(project))
     if code != 0:
         failed = [line.split("::")[-1].split(" ")[0] for line in output.splitlines()
                   if line.startswith(("FAILED", "ERROR"))]

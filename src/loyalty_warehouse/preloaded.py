@@ -11,8 +11,9 @@ multiprocessing's fork server does not fit: every child it starts imports the ca
 main script again, and under pytest that can be the dashboard that Streamlit's AppTest
 ran as `__main__`.
 
-The project's own package is not shared: each run imports it from the folders the
-caller names (a mutant's copy), as PYTHONPATH did for a new process.
+The project's own package is not shared: each run imports it as a new process would,
+from the folders of the run's PYTHONPATH first (a mutant's copy) and, for pytest, from
+its working folder (as `python -m pytest` does).
 """
 
 from __future__ import annotations
@@ -41,10 +42,8 @@ PRELOAD = {"dbt": ["dbt.cli.main", "dbt.adapters.duckdb", "dbt.task.build",
 _servers = threading.local()
 
 
-def run(tool: str, args: list[str], cwd: Path, env: Mapping[str, str],
-        path: list[Path]) -> tuple[int, str]:
-    """`dbt ARGS` or `pytest ARGS` in cwd with env, importing first from path (the folders
-    PYTHONPATH would name): (exit code, output)."""
+def run(tool: str, args: list[str], cwd: Path, env: Mapping[str, str]) -> tuple[int, str]:
+    """`dbt ARGS` or `pytest ARGS` in cwd with env: (exit code, output)."""
     servers: dict[str, subprocess.Popen[str]] = _servers.__dict__.setdefault("by_tool", {})
     server = servers.get(tool)
     if server is None or server.poll() is not None:
@@ -55,8 +54,7 @@ def run(tool: str, args: list[str], cwd: Path, env: Mapping[str, str],
     handle, log = tempfile.mkstemp(prefix=f"{tool}-", suffix=".out")
     os.close(handle)
     try:
-        request = {"tool": tool, "args": args, "cwd": str(cwd), "env": dict(env),
-                   "path": [str(folder) for folder in path], "log": log}
+        request = {"tool": tool, "args": args, "cwd": str(cwd), "env": dict(env), "log": log}
         server.stdin.write(json.dumps(request) + "\n")
         server.stdin.flush()
         answer = server.stdout.readline()
@@ -67,8 +65,7 @@ def run(tool: str, args: list[str], cwd: Path, env: Mapping[str, str],
         os.unlink(log)
 
 
-def _run(tool: str, args: list[str], cwd: str, env: dict[str, str], path: list[str],
-         log: str) -> int:
+def _run(tool: str, args: list[str], cwd: str, env: dict[str, str], log: str) -> int:
     """In the forked child: the tool's command line, its output written to log."""
     null = os.open(os.devnull, os.O_RDONLY)
     os.dup2(null, 0)  # the server's requests are not the child's input
@@ -80,7 +77,8 @@ def _run(tool: str, args: list[str], cwd: str, env: dict[str, str], path: list[s
     os.chdir(cwd)
     for name in [name for name in sys.modules if name.split(".")[0] == PACKAGE]:
         del sys.modules[name]
-    sys.path[:0] = path
+    sys.path[:0] = [*filter(None, env.get("PYTHONPATH", "").split(os.pathsep)),
+                    *([cwd] if tool == "pytest" else [])]
     try:
         if tool == "dbt":
             from dbt.cli.main import cli

@@ -72,7 +72,7 @@ def run_dbt(args: list[str], database: Path, data_dir: Path | None = None,
     if saved.exists() and not parse.exists():
         target.mkdir(exist_ok=True)
         shutil.copyfile(saved, parse)
-    returncode, output = preloaded.run("dbt", command, folder, env, [ROOT / "src"])
+    returncode, output = preloaded.run("dbt", command, folder, env)
     if parse.exists() and not saved.exists():
         shutil.copyfile(parse, saved)
     return DbtRun(returncode, output, database)

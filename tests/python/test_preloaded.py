@@ -7,17 +7,17 @@ from pathlib import Path
 
 from loyalty_warehouse import preloaded
 
-from .conftest import ROOT, DbtRun
+from .conftest import DbtRun
 
 
 def test_the_tools_exit_code_and_output_are_returned(tmp_path: Path) -> None:
-    code, output = preloaded.run("dbt", ["--version"], tmp_path, os.environ, [])
+    code, output = preloaded.run("dbt", ["--version"], tmp_path, os.environ)
     assert code == 0 and "duckdb" in output
-    code, output = preloaded.run("dbt", ["no-such-command"], tmp_path, os.environ, [])
+    code, output = preloaded.run("dbt", ["no-such-command"], tmp_path, os.environ)
     assert code == 2 and "No such command" in output
 
 
-def test_the_project_package_comes_from_the_given_folders(tmp_path: Path) -> None:
+def test_the_project_package_comes_from_the_runs_pythonpath(tmp_path: Path) -> None:
     """A mutant's copy of the package is the one its checks import, even though the fork
     server imported the installed one."""
     mutant = tmp_path / "src" / "loyalty_warehouse"
@@ -27,9 +27,10 @@ def test_the_project_package_comes_from_the_given_folders(tmp_path: Path) -> Non
         "import loyalty_warehouse\n\n"
         "def test_version():\n    assert loyalty_warehouse.__version__ == 'mutant'\n")
     args = ["-q", "-p", "no:cacheprovider", "test_version.py"]
-    code, output = preloaded.run("pytest", args, tmp_path, os.environ, [tmp_path / "src"])
+    mutant_env = {**os.environ, "PYTHONPATH": str(tmp_path / "src")}
+    code, output = preloaded.run("pytest", args, tmp_path, mutant_env)
     assert code == 0, output
-    code, output = preloaded.run("pytest", args, tmp_path, os.environ, [ROOT / "src"])
+    code, output = preloaded.run("pytest", args, tmp_path, {**os.environ, "PYTHONPATH": ""})
     assert code == 1 and "1 failed" in output
 
 

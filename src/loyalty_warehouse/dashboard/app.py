@@ -10,6 +10,7 @@ import os
 from datetime import date
 from html import escape
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import altair as alt
 import pandas as pd
@@ -18,6 +19,9 @@ import streamlit as st
 from loyalty_warehouse.dashboard import formats as f
 from loyalty_warehouse.dashboard import queries as q
 from loyalty_warehouse.dashboard.charts import accessible, cohort_chart, reason_charts
+
+if TYPE_CHECKING:
+    from streamlit.delta_generator import DeltaGenerator
 
 DATABASE = os.environ.get("LOYALTY_DASHBOARD_DB", "warehouse/loyalty.duckdb")
 MEMBERSHIP_LABELS = {"all": "All customers", "members": "Members", "non_members": "Non-members"}
@@ -202,6 +206,16 @@ def headline(monthly: pd.DataFrame, filters: q.Filters, docs: dict[str, str]) ->
                "percentage points, pp).")
 
 
+def chart_or_note(target: DeltaGenerator, chart: alt.TopLevelMixin, title: str,
+                  values: pd.Series, note: str) -> None:
+    """The chart, or the note where it has no value to show (it would draw an empty axis
+    with one tick at 0)."""
+    if values.notna().any():
+        target.altair_chart(accessible(chart, title), width="stretch")
+    else:
+        target.info(note)
+
+
 def trends(monthly: pd.DataFrame, filters: q.Filters, docs: dict[str, str]) -> None:
     st.subheader("Trends")
     data = monthly[monthly["month"].dt.date >= filters.start_month].copy()
@@ -216,12 +230,8 @@ def trends(monthly: pd.DataFrame, filters: q.Filters, docs: dict[str, str]) -> N
     line = base.mark_line(point=True).encode(y="nps:Q", tooltip=[
         tooltip_month, alt.Tooltip("nps:Q", title="NPS", format=".1f"),
         alt.Tooltip("nps_margin_of_error:Q", title="± (95%)", format=".1f")])
-    # a chart without a single value would show an empty axis with one tick at 0
-    if data["nps"].notna().any():
-        left.altair_chart(accessible(band + line, "NPS by month with its 95% band"),
-                          width="stretch")
-    else:
-        left.info("No NPS answers in this period.")
+    chart_or_note(left, band + line, "NPS by month with its 95% band", data["nps"],
+                  "No NPS answers in this period.")
     left.caption("NPS by month with its 95% band. " + docs.get("loyalty_metrics_monthly.nps", ""))
     for target, column, title, colour in (
             (middle, "retention_rate", "Retention", "#1f77b4"),
@@ -231,11 +241,8 @@ def trends(monthly: pd.DataFrame, filters: q.Filters, docs: dict[str, str]) -> N
                                   scale=alt.Scale(zero=False)),
             tooltip=[tooltip_month, alt.Tooltip(f"{column}:Q", title=f"{title} (%)",
                                                 format=".2f")])
-        if data[column].notna().any():
-            target.altair_chart(accessible(chart, f"{title} rate by month, percent"),
-                                width="stretch")
-        else:
-            target.info("No customers active at a month's start in this period.")
+        chart_or_note(target, chart, f"{title} rate by month, percent", data[column],
+                      "No customers active at a month's start in this period.")
         target.caption(f"{title} by month (own axis). "
                        + docs.get(f"loyalty_metrics_monthly.{column}", ""))
 
