@@ -25,7 +25,6 @@ from loyalty_warehouse import publish
 from loyalty_warehouse.cli import main as loyalty_main
 from loyalty_warehouse.mutations import scratch_copy
 from loyalty_warehouse.personal_data import columns_with_personal_data
-from loyalty_warehouse.publish import Warehouse, quarantine_audit, row_count_audit
 from loyalty_warehouse.validate import run_suites
 
 from .conftest import ROOT, generate
@@ -253,7 +252,7 @@ def start_build_and_wait_for_dbt(warehouse: Path, data_dir: Path) -> subprocess.
                                    stderr=subprocess.STDOUT, text=True, start_new_session=True)
     # DuckDB writes to the candidate's WAL until a checkpoint, so the file's size says
     # nothing; dbt's first START line says a model is being written
-    candidate = warehouse / "candidate" / "loyalty.duckdb"
+    candidate = publish.Warehouse(warehouse).candidate
     output = warehouse / "build.log"
     deadline = time.monotonic() + 900  # a liveness bound on a loaded machine, not a timing
     while not (candidate.exists() and " START sql " in output.read_text()):
@@ -325,7 +324,7 @@ def test_disk_full_while_writing_keeps_served_data(published: Path, folders: dic
     assert done.returncode != 0
     assert "served database is unchanged" in done.stdout
     assert "is full (or a file size limit was reached)" in done.stdout, done.stdout[-3000:]
-    assert not (warehouse / "candidate" / "loyalty.duckdb").exists()
+    assert not publish.Warehouse(warehouse).candidate.exists()
     assert orders_served(warehouse) == before
 
 
@@ -340,9 +339,9 @@ def test_quarantine_above_threshold_fails_the_audit(published: Path, tmp_path: P
     # the candidate left for inspection passes a raised limit, with a warning, and the
     # gate: the dirty rows sit in quarantine, the marts hold the rest (the option's way
     # to the audit: test_the_audit_limits_reach_the_build)
-    candidate = Warehouse(warehouse).candidate
+    candidate = publish.Warehouse(warehouse).candidate
     with contextlib.redirect_stdout(io.StringIO()) as printed:
-        quarantine_audit(candidate, 0.2)
+        publish.quarantine_audit(candidate, 0.2)
     assert "warn" in printed.getvalue()
     assert_gate_passes(candidate, tmp_path / "gx")
 
@@ -446,7 +445,7 @@ def test_free_text_is_scrubbed_and_personal_data_elsewhere_stops_the_publish(
     assert "personal data" in done.stdout and "main.dim_customers.city" in done.stdout
     assert "served database is unchanged" in done.stdout
     assert orders_served(warehouse) == before
-    candidate = Warehouse(warehouse).candidate
+    candidate = publish.Warehouse(warehouse).candidate
     found = leaks(candidate)
     assert "main.dim_customers.city" in found and all(c.endswith(".city") for c in found), found
     with duckdb.connect(str(candidate), read_only=True) as con:
@@ -492,9 +491,9 @@ def test_an_emptied_table_is_announced_and_a_large_drop_fails(
     assert "survey_responses" in done.stdout.split("raw rows dropped")[1]
     # the candidate left for inspection passes a raised limit, still announcing the empty
     # table, and the gate
-    candidate = Warehouse(warehouse).candidate
+    candidate = publish.Warehouse(warehouse).candidate
     with contextlib.redirect_stdout(io.StringIO()) as printed:
-        row_count_audit(candidate, warehouse / "loyalty.duckdb", 1.0)
+        publish.row_count_audit(candidate, warehouse / "loyalty.duckdb", 1.0)
     assert "WARNING: survey_responses is empty" in printed.getvalue()
     assert_gate_passes(candidate, tmp_path / "gx")
     assert orders_served(warehouse) == before
