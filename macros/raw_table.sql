@@ -43,7 +43,8 @@
         {%- if contract.get('required_table') -%}
             {{ exceptions.raise_compiler_error(
                 "raw data folder '" ~ folder ~ "': required table '" ~ table ~ "' not found; expected "
-                ~ table ~ ".csv, " ~ table ~ ".parquet or a folder " ~ table ~ "/ of such files") }}
+                ~ table ~ ".csv, " ~ table ~ ".csv.gz, " ~ table ~ ".parquet or a folder " ~ table
+                ~ "/ of such files") }}
         {%- endif -%}
         {{ empty_raw_table(columns) }}
     {%- else -%}
@@ -186,7 +187,7 @@
     with all_varchar); RFC 4180 quoting, values may span lines. -#}
 {% macro raw_file_view(file) -%}
     {%- set name = 'raw_file_' ~ local_md5(file) -%}
-    {%- set format = file.rsplit('.', 1)[-1] | lower -%}
+    {%- set format = raw_file_format(file) -%}
     {%- set options = "header 'true', multiLine 'true', escape '\"', mode 'FAILFAST'"
         if format == 'csv' else "mergeSchema 'false'" -%}
     {%- do run_query("create or replace temporary view " ~ name ~ " using " ~ format ~ " options (path '"
@@ -195,46 +196,86 @@
 {%- endmacro %}
 
 
-{#- Files of one raw table: <table>.csv|parquet, or every such file in <table>/, sorted. -#}
+{#- Files of one raw table: <table>.csv, .csv.gz or .parquet, and every such file in
+    <table>/, sorted. -#}
 {% macro raw_files(folder, table) -%}
-    {{ return(adapter.dispatch('raw_files')(folder, table)) }}
+    {{ return(raw_files_of_table(folder, table, adapter.dispatch('raw_paths')(folder, table))) }}
 {%- endmacro %}
 
-{% macro duckdb__raw_files(folder, table) -%}
+{#- Paths below the data folder that may belong to the table: <table>.*, <table>/* and
+    <table>/*/* (a sub-folder is not read, so it has to be seen to be reported). -#}
+{% macro duckdb__raw_paths(folder, table) -%}
     {%- set base = folder.rstrip('/').replace("'", "''") ~ '/' ~ table -%}
     {%- set query -%}
-        select file from glob('{{ base }}.csv')
-        union all select file from glob('{{ base }}.parquet')
-        union all select file from glob('{{ base }}/*.csv')
-        union all select file from glob('{{ base }}/*.parquet')
-        order by file
+        select file from glob('{{ base }}.*')
+        union all select file from glob('{{ base }}/*')
+        union all select file from glob('{{ base }}/*/*')
     {%- endset -%}
-    {{ return(run_query(query).columns[0].values() | list) }}
+    {%- set prefix = folder.rstrip('/') ~ '/' -%}
+    {{ return(run_query(query).columns[0].values() | map('replace', prefix, '', 1) | list) }}
 {%- endmacro %}
 
-{#- Spark lists the folder's files (two levels; their contents are not read) and returns
-    them in the form DuckDB's glob does: the folder as given, then the file's path. -#}
-{% macro default__raw_files(folder, table) -%}
+{#- Spark lists the folder's files (their contents are not read) and gives each path
+    below the folder, recognised by the folder's own name before it. -#}
+{% macro default__raw_paths(folder, table) -%}
     {%- set prefix = folder.rstrip('/') ~ '/' -%}
+    {%- set folder_name = prefix.rstrip('/').split('/')[-1] -%}
     {%- do run_query("create or replace temporary view raw_folder_files using binaryFile options (path '"
                      ~ (prefix ~ '{*,*/*}') | replace("'", "\\'") ~ "')") -%}
-    {%- set files = [] -%}
+    {%- set paths = [] -%}
     {%- for path in run_query('select distinct path from raw_folder_files').columns[0].values() -%}
         {%- set parts = path.split('/') -%}
-        {%- set relative = parts[-2] ~ '/' ~ parts[-1] if parts[-2] == table else parts[-1] -%}
-        {%- if relative in [table ~ '.csv', table ~ '.parquet']
-                or (relative.startswith(table ~ '/') and relative.rsplit('.', 1)[-1] in ['csv', 'parquet']) -%}
-            {%- do files.append(prefix ~ relative) -%}
+        {%- for depth in [3, 2, 1] if parts | length > depth and parts[-depth - 1] == folder_name
+                and (parts[-depth] == table or parts[-depth].startswith(table ~ '.')) -%}
+            {%- do paths.append(parts[-depth:] | join('/')) -%}
+        {%- endfor -%}
+    {%- endfor -%}
+    {{ return(paths) }}
+{%- endmacro %}
+
+{#- Of the listed paths (below the folder), the table's files, as the folder's path and
+    theirs. A name starting with '.' or '_' is skipped (_SUCCESS, .crc files: what Spark
+    leaves beside its output and never reads); any other file named after the table or in
+    its folder that is not CSV (.csv, .csv.gz) or Parquet (.parquet), or sits in a
+    sub-folder, stops the run: leaving it out would lose its rows without a word. -#}
+{% macro raw_files_of_table(folder, table, paths) -%}
+    {%- set prefix = folder.rstrip('/') ~ '/' -%}
+    {%- set files, unread = [], [] -%}
+    {%- for path in paths | unique | sort -%}
+        {%- set parts = path.split('/') -%}
+        {%- set hidden = parts[1:] | map('first') | select('in', '._') | list -%}
+        {%- if (parts[0] != table and not parts[0].startswith(table ~ '.')) or hidden -%}
+        {%- elif parts | length <= 2 and raw_file_format(path) -%}
+            {%- do files.append(prefix ~ path) -%}
+        {%- else -%}
+            {%- do unread.append(path) -%}
         {%- endif -%}
     {%- endfor -%}
-    {{ return(files | sort) }}
+    {%- if unread -%}
+        {{ exceptions.raise_compiler_error(
+            "raw data folder '" ~ folder ~ "': " ~ unread | join(', ') ~ " not read: a table's "
+            ~ "files are CSV (.csv, .csv.gz) or Parquet (.parquet), at most one folder deep ("
+            ~ table ~ "/); convert or move the file(s) out of the folder") }}
+    {%- endif -%}
+    {{ return(files) }}
+{%- endmacro %}
+
+{#- 'csv' or 'parquet' by the file's name; none for any other file. -#}
+{% macro raw_file_format(file) -%}
+    {%- set name = file.split('/')[-1] -%}
+    {%- if name.endswith('.csv') or name.endswith('.csv.gz') -%}
+        {{ return('csv') }}
+    {%- elif name.endswith('.parquet') -%}
+        {{ return('parquet') }}
+    {%- endif -%}
+    {{ return(none) }}
 {%- endmacro %}
 
 
 {% macro duckdb__raw_file_reader(files) -%}
     {%- set extensions, quoted = [], [] -%}
     {%- for file in files -%}
-        {%- do extensions.append(file.rsplit('.', 1)[-1].lower()) -%}
+        {%- do extensions.append(raw_file_format(file)) -%}
         {%- do quoted.append("'" ~ file.replace("'", "''") ~ "'") -%}
     {%- endfor -%}
     {%- set formats = extensions | unique | list -%}

@@ -8,6 +8,7 @@ UTF-8, and ragged rows, each with the file and, where it applies, the line.
 from __future__ import annotations
 
 import csv
+import gzip
 from collections import Counter
 from pathlib import Path
 
@@ -24,18 +25,30 @@ OWN_TIMESTAMP = {"customers": "created_at", "orders": "ordered_at",
                  "campaign_touches": "sent_at"}
 
 
+RAW_SUFFIXES = (".csv", ".csv.gz", ".parquet")
+
+
 def table_files(folder: Path, table: str) -> list[Path]:
-    files = [folder / f"{table}.csv", folder / f"{table}.parquet"]
-    found = [f for f in files if f.is_file()]
+    """The files dbt reads for a table (macro raw_files): <table>.csv, .csv.gz or .parquet,
+    and such files in <table>/ whose names do not start with '.' or '_'."""
+    found = [folder / f"{table}{suffix}" for suffix in RAW_SUFFIXES]
+    found = [f for f in found if f.is_file()]
     if (folder / table).is_dir():
         found += sorted(p for p in (folder / table).iterdir()
-                        if p.suffix in (".csv", ".parquet"))
+                        if p.is_file() and p.name.endswith(RAW_SUFFIXES)
+                        and not p.name.startswith((".", "_")))
     return found
 
 
 def check_csv(path: Path) -> list[str]:
-    """Problems of one CSV file, each naming the file (and line)."""
+    """Problems of one CSV file (gzip-compressed when its name ends in .gz), each naming
+    the file (and line)."""
     raw = path.read_bytes()
+    if path.name.endswith(".gz"):
+        try:
+            raw = gzip.decompress(raw)
+        except (OSError, EOFError) as error:
+            return [f"raw file {path}: not a readable gzip file ({error})"]
     if not raw.strip():
         return [f"raw file {path}: the file is empty (expected a header line and rows)"]
     try:
@@ -73,6 +86,6 @@ def check_folder(folder: Path) -> list[str]:
     problems = []
     for table in RAW_TABLES:
         for path in table_files(folder, table):
-            if path.suffix == ".csv":
+            if not path.name.endswith(".parquet"):
                 problems += check_csv(path)
     return problems

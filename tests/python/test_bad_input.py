@@ -3,6 +3,7 @@ quarantined with a reason or stops the build naming the file and the problem."""
 
 from __future__ import annotations
 
+import gzip
 import shutil
 from collections.abc import Callable
 from decimal import Decimal
@@ -143,6 +144,59 @@ def test_a_renamed_optional_column_stops_the_build(
     assert run.returncode != 0
     assert (f"raw file {orders}: contract column(s) discount_amount missing while unknown "
             "column(s) discount are present") in run.output
+
+
+def test_gzip_csv_and_batch_folders_are_read_and_any_other_file_stops_the_build(
+        csv_folder: Path, staging_build: Callable[..., DbtRun]) -> None:
+    """customers.csv.gz, and orders as a folder of a .csv and a .csv.gz batch beside what a
+    Spark job leaves (_SUCCESS, .crc): every raw row lands. A spreadsheet or a sub-folder
+    among a table's files would be left out without a word, so it stops the build."""
+    raw_orders = read(csv_folder, "orders")
+    customers = csv_folder / "customers.csv"
+    gzipped = csv_folder / "customers.csv.gz"
+    gzipped.write_bytes(gzip.compress(customers.read_bytes()))
+    customers.unlink()
+    batches = csv_folder / "orders"
+    batches.mkdir()
+    half = len(raw_orders) // 2
+    write(raw_orders[:half], batches, "a")
+    second = raw_orders[half:].to_csv(index=False).encode()
+    (batches / "b.csv.gz").write_bytes(gzip.compress(second))
+    (batches / "_SUCCESS").touch()
+    (batches / ".b.csv.gz.crc").write_bytes(b"not a CSV")
+    (csv_folder / "orders.csv").unlink()
+    assert check_folder(csv_folder) == []
+    run = staging_build(csv_folder)
+    assert run.returncode == 0, run.output[-3000:]
+    landed = run.query("select source_file, count(*) from staging.base_orders group by all")
+    assert dict(landed) == {"orders/a.csv": half, "orders/b.csv.gz": len(raw_orders) - half}
+    assert run.scalar("select count(*) from staging.base_customers") \
+        == len(pd.read_csv(gzipped, dtype=str))
+
+    (batches / "notes.xlsx").touch()
+    (batches / "2025").mkdir()
+    shutil.copy(batches / "a.csv", batches / "2025" / "c.csv")
+    run = staging_build(csv_folder)
+    assert run.returncode != 0
+    assert (f"raw data folder '{csv_folder}': orders/2025/c.csv, orders/notes.xlsx not read"
+            in run.output), run.output[-3000:]
+
+
+def test_a_ragged_line_in_gzip_csv_is_named_and_so_is_a_broken_gzip_file(
+        csv_folder: Path) -> None:
+    orders = csv_folder / "orders.csv"
+    lines = orders.read_text().splitlines()
+    lines[2] += ",extra"
+    gzipped = csv_folder / "orders.csv.gz"
+    gzipped.write_bytes(gzip.compress("\n".join(lines).encode()))
+    orders.unlink()
+    assert check_folder(csv_folder) == [
+        f"raw file {gzipped} line 3: {len(lines[0].split(',')) + 1} fields, the header has "
+        f"{len(lines[0].split(','))}"]
+    gzipped.write_bytes(gzip.compress(b"order_id")[:-4])
+    problems = check_folder(csv_folder)
+    assert len(problems) == 1 and problems[0].startswith(
+        f"raw file {gzipped}: not a readable gzip file"), problems
 
 
 def test_a_duplicated_header_is_named_before_dbt_runs(csv_folder: Path) -> None:

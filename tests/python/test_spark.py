@@ -42,9 +42,9 @@ def _mixed_dirty_folder(folder: Path, typed: Path) -> Path:
     """Dirty CSV files, customers as text Parquet, loyalty events and campaign touches as
     Parquet whose keys are numbers (integers; doubles), orders as a batch folder of typed
     Parquet (the generator's, same seed) and survey answers as a batch folder of CSV files
-    whose columns come in different orders. The orders' discounts are single-precision
-    floats. Some Parquet columns hold no value and have no type: a key, a text, an amount
-    and a number."""
+    (one gzip-compressed, beside a _SUCCESS marker) whose columns come in different orders.
+    The orders' discounts are single-precision floats. Some Parquet columns hold no value
+    and have no type: a key, a text, an amount and a number."""
     generate(folder, "--format", "csv", "--dirty", "3")
     generate(typed)
     with duckdb.connect() as con:
@@ -73,11 +73,12 @@ def _mixed_dirty_folder(folder: Path, typed: Path) -> Path:
         con.execute(f"create table s as select * from read_csv('{folder}/survey_responses.csv', "
                     "all_varchar = true)")
         columns = [row[0] for row in con.execute("describe s").fetchall()]
-        for name, order, condition in (("2025-06", columns, "responded_at < '2025-07'"),
-                                       ("2026-06", columns[::-1],
+        for name, order, condition in (("2025-06.csv", columns, "responded_at < '2025-07'"),
+                                       ("2026-06.csv.gz", columns[::-1],
                                         "not responded_at < '2025-07' or responded_at is null")):
             con.execute(f"copy (select {', '.join(order)} from s where {condition}) "
-                        f"to '{surveys}/{name}.csv' (header)")
+                        f"to '{surveys}/{name}' (header)")
+        (surveys / "_SUCCESS").touch()
         (folder / "survey_responses.csv").unlink()
     return folder
 
