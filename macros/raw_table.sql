@@ -203,16 +203,20 @@
 {%- endmacro %}
 
 {#- Paths below the data folder that may belong to the table: <table>.*, <table>/* and
-    <table>/*/* (a sub-folder is not read, so it has to be seen to be reported). -#}
+    <table>/*/* (a sub-folder is not read, so it has to be seen to be reported). glob
+    gives the folder normalised (no ./, .., //), so a path is its last components. -#}
 {% macro duckdb__raw_paths(folder, table) -%}
     {%- set base = folder.rstrip('/').replace("'", "''") ~ '/' ~ table -%}
     {%- set query -%}
-        select file from glob('{{ base }}.*')
-        union all select file from glob('{{ base }}/*')
-        union all select file from glob('{{ base }}/*/*')
+        select 1 as depth, file from glob('{{ base }}.*')
+        union all select 2, file from glob('{{ base }}/*')
+        union all select 3, file from glob('{{ base }}/*/*')
     {%- endset -%}
-    {%- set prefix = folder.rstrip('/') ~ '/' -%}
-    {{ return(run_query(query).columns[0].values() | map('replace', prefix, '', 1) | list) }}
+    {%- set paths = [] -%}
+    {%- for row in run_query(query).rows -%}
+        {%- do paths.append(row[1].split('/')[-(row[0] | int):] | join('/')) -%}
+    {%- endfor -%}
+    {{ return(paths) }}
 {%- endmacro %}
 
 {#- Spark lists the folder's files (their contents are not read) and gives each path
