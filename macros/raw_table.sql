@@ -197,41 +197,74 @@
 
 
 {#- Files of one raw table: <table>.csv, .csv.gz or .parquet, and every such file in
-    <table>/, sorted. -#}
+    <table>/ or <table>.<anything>/ (a Spark job's output folder), sorted. -#}
 {% macro raw_files(folder, table) -%}
     {{ return(raw_files_of_table(folder, table, adapter.dispatch('raw_paths')(folder, table))) }}
 {%- endmacro %}
 
-{#- Paths below the data folder that may belong to the table: <table>.*, <table>/* and
-    <table>/*/* (a sub-folder is not read, so it has to be seen to be reported). glob
-    gives the folder normalised (no ./, .., //), so a path is its last components. -#}
+{#- Paths below the data folder that may belong to the table: <table>.*, files in <table>/
+    and <table>.*/, and files in their sub-folders at any depth (not read, so they have to
+    be seen to be reported). glob gives paths normalised (~ expanded; no ./, .., //): a
+    path of known depth is its last components; a deeper one loses the folder as glob
+    spells it. -#}
 {% macro duckdb__raw_paths(folder, table) -%}
     {%- set base = folder.rstrip('/').replace("'", "''") ~ '/' ~ table -%}
     {%- set query -%}
         select 1 as depth, file from glob('{{ base }}.*')
         union all select 2, file from glob('{{ base }}/*')
-        union all select 3, file from glob('{{ base }}/*/*')
+        union all select 2, file from glob('{{ base }}.*/*')
+        union all select 0, file from glob('{{ base }}/*/**')
+        union all select 0, file from glob('{{ base }}.*/*/**')
     {%- endset -%}
+    {%- set prefix = glob_spelling(folder) -%}
     {%- set paths = [] -%}
     {%- for row in run_query(query).rows -%}
-        {%- do paths.append(row[1].split('/')[-(row[0] | int):] | join('/')) -%}
+        {%- if row[0] | int > 0 -%}
+            {%- do paths.append(row[1].split('/')[-(row[0] | int):] | join('/')) -%}
+        {%- elif row[1].startswith(prefix) -%}
+            {%- do paths.append(row[1][prefix | length:]) -%}
+        {%- else -%}
+            {{ exceptions.raise_compiler_error("raw data folder '" ~ folder ~ "': " ~ row[1]
+                ~ " not read: a table's files sit at most one folder deep (" ~ table ~ "/)") }}
+        {%- endif -%}
     {%- endfor -%}
     {{ return(paths) }}
 {%- endmacro %}
 
-{#- Spark lists the folder's files (their contents are not read) and gives each path
-    below the folder, recognised by the folder's own name before it. -#}
+{#- The folder as DuckDB's glob spells the paths below it, with a trailing '/': a leading
+    ~ expanded, '.' and empty parts dropped, '..' taken back by text (not through links). -#}
+{% macro glob_spelling(folder) -%}
+    {%- set path = env_var('HOME', '~') ~ folder[1:] if folder == '~' or folder.startswith('~/')
+        else folder -%}
+    {%- set parts = [] -%}
+    {%- for part in path.split('/') if part not in ('', '.') -%}
+        {%- if part == '..' and parts and parts[-1] != '..' -%}
+            {%- do parts.pop() -%}
+        {%- elif part != '..' or not path.startswith('/') -%}
+            {%- do parts.append(part) -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {%- set root = '/' if path.startswith('/') else '' -%}
+    {{ return(root ~ (parts | join('/') ~ '/' if parts else '')) }}
+{%- endmacro %}
+
+{#- Spark lists every file below the folder, at any depth (their contents are not read;
+    names starting with '.' or '_' are left out, with what is below them), and gives each
+    path below the folder, recognised by the folder's own name before the table's: the
+    first such place from the left, so that a path below another top-level folder
+    (_pending/orders/) is not taken for the table's. -#}
 {% macro default__raw_paths(folder, table) -%}
-    {%- set prefix = folder.rstrip('/') ~ '/' -%}
-    {%- set folder_name = prefix.rstrip('/').split('/')[-1] -%}
+    {%- set folder_name = folder.rstrip('/').split('/')[-1] -%}
     {%- do run_query("create or replace temporary view raw_folder_files using binaryFile options (path '"
-                     ~ (prefix ~ '{*,*/*}') | replace("'", "\\'") ~ "')") -%}
+                     ~ folder | replace("'", "\\'") ~ "', recursiveFileLookup 'true')") -%}
     {%- set paths = [] -%}
     {%- for path in run_query('select distinct path from raw_folder_files').columns[0].values() -%}
         {%- set parts = path.split('/') -%}
-        {%- for depth in [3, 2, 1] if parts | length > depth and parts[-depth - 1] == folder_name
+        {%- for depth in range(parts | length - 1, 0, -1) if parts[-depth - 1] == folder_name
                 and (parts[-depth] == table or parts[-depth].startswith(table ~ '.')) -%}
-            {%- do paths.append(parts[-depth:] | join('/')) -%}
+            {%- if loop.first -%}
+                {%- do paths.append(parts[-depth:] | join('/')) -%}
+            {%- endif -%}
         {%- endfor -%}
     {%- endfor -%}
     {{ return(paths) }}
@@ -240,8 +273,9 @@
 {#- Of the listed paths (below the folder), the table's files, as the folder's path and
     theirs. A name starting with '.' or '_' is skipped (_SUCCESS, .crc files: what Spark
     leaves beside its output and never reads); any other file named after the table or in
-    its folder that is not CSV (.csv, .csv.gz) or Parquet (.parquet), or sits in a
-    sub-folder, stops the run: leaving it out would lose its rows without a word. -#}
+    its folder (<table>/, <table>.<anything>/) that is not CSV (.csv, .csv.gz) or Parquet
+    (.parquet), or sits in a sub-folder, stops the run: leaving it out would lose its rows
+    without a word. -#}
 {% macro raw_files_of_table(folder, table, paths) -%}
     {%- set prefix = folder.rstrip('/') ~ '/' -%}
     {%- set files, unread = [], [] -%}

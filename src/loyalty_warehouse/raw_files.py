@@ -8,6 +8,7 @@ UTF-8, and ragged rows, each with the file and, where it applies, the line.
 from __future__ import annotations
 
 import csv
+import glob
 import gzip
 from collections import Counter
 from pathlib import Path
@@ -29,12 +30,14 @@ RAW_SUFFIXES = (".csv", ".csv.gz", ".parquet")
 
 
 def table_files(folder: Path, table: str) -> list[Path]:
-    """The files dbt reads for a table (macro raw_files): <table>.csv, .csv.gz or .parquet,
-    and such files in <table>/ whose names do not start with '.' or '_'."""
+    """The files dbt reads for a table (macro raw_files_of_table): <table>.csv, .csv.gz or
+    .parquet, and such files in <table>/ or <table>.<anything>/ (a Spark job's output
+    folder) whose names do not start with '.' or '_'."""
     found = [folder / f"{table}{suffix}" for suffix in RAW_SUFFIXES]
     found = [f for f in found if f.is_file()]
-    if (folder / table).is_dir():
-        found += sorted(p for p in (folder / table).iterdir()
+    batches = [folder / table, *sorted(folder.glob(f"{glob.escape(table)}.*"))]
+    for batch in (b for b in batches if b.is_dir()):
+        found += sorted(p for p in batch.iterdir()
                         if p.is_file() and p.name.endswith(RAW_SUFFIXES)
                         and not p.name.startswith((".", "_")))
     return found

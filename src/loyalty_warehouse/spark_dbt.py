@@ -5,9 +5,10 @@ way for open-source Spark). With `method: session` the Spark session lives in th
 process itself, so a model's compiled code can simply run there: this module registers
 that submission method ("session", the default for the spark targets) and then hands
 over to dbt's own command line. Run as `python -m loyalty_warehouse.spark_dbt ARGS`, or
-with `--plan FILE` (JSON: data_dir, args, export_to per step): several commands in turn in
-one session, each successful one followed by an export of the compared tables to Parquet
-(engines.export_tables) from that session (engines.spark_builds).
+with `--plan FILE` (JSON: data_dir, args, export_to and continue per step): several
+commands in turn in one session, each successful one followed by an export of the
+compared tables to Parquet (engines.export_tables) from that session
+(engines.spark_builds).
 """
 
 from __future__ import annotations
@@ -63,16 +64,20 @@ def run(args: list[str], export_to: Path | None) -> int:
 
 def run_plan(plan: list[dict[str, Any]]) -> int:
     """Several dbt commands in this one Spark session, each with its own raw data folder
-    ("" for the committed seeds); stops at the first that fails."""
+    ("" for the committed seeds); stops at the first that fails, unless that step says
+    "continue": true (tests of builds that must fail), and returns the first failure's
+    code."""
+    failed = 0
     for step in plan:
         if step["data_dir"]:
             os.environ["LOYALTY_DATA_DIR"] = step["data_dir"]
         else:
             os.environ.pop("LOYALTY_DATA_DIR", None)
-        code = run(step["args"], Path(step["export_to"]) if step["export_to"] else None)
-        if code != 0:
-            return code
-    return 0
+        code = run(step["args"], Path(step["export_to"]) if step.get("export_to") else None)
+        failed = failed or code
+        if code != 0 and not step.get("continue"):
+            break
+    return failed
 
 
 def main(argv: list[str] | None = None) -> int:

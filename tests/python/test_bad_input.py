@@ -148,11 +148,12 @@ def test_a_renamed_optional_column_stops_the_build(
 
 def test_gzip_csv_and_batch_folders_are_read_and_any_other_file_stops_the_build(
         csv_folder: Path, staging_build: Callable[..., DbtRun]) -> None:
-    """customers.csv.gz, and orders as a folder of a .csv and a .csv.gz batch beside what a
-    Spark job leaves (_SUCCESS, .crc): every raw row lands, each with its file's name. A
-    spreadsheet or a sub-folder among a table's files would be left out without a word, so
-    it stops the build. The folder is named through '..' (DuckDB's glob gives it back
-    without)."""
+    """customers.csv.gz, orders as a folder of a .csv and a .csv.gz batch beside what a
+    Spark job leaves (_SUCCESS, .crc), survey answers as a Spark job's output folder
+    (survey_responses.parquet/, its _temporary/ left behind): every raw row lands, each
+    with its file's name. A spreadsheet or a sub-folder at any depth among a table's files
+    would be left out without a word, so it stops the build. The folder is named through
+    '..' (DuckDB's glob gives it back without)."""
     raw_orders = read(csv_folder, "orders")
     customers = csv_folder / "customers.csv"
     gzipped = csv_folder / "customers.csv.gz"
@@ -167,22 +168,37 @@ def test_gzip_csv_and_batch_folders_are_read_and_any_other_file_stops_the_build(
     (batches / "_SUCCESS").touch()
     (batches / ".b.csv.gz.crc").write_bytes(b"not a CSV")
     (csv_folder / "orders.csv").unlink()
+    surveys = csv_folder / "survey_responses.csv"
+    spark_output = csv_folder / "survey_responses.parquet"
+    (spark_output / "_temporary" / "0").mkdir(parents=True)
+    with duckdb.connect() as con:
+        con.execute(f"copy (from read_csv('{surveys}', all_varchar = true)) "
+                    f"to '{spark_output}/part-00000.parquet' (format parquet)")
+    shutil.copy(spark_output / "part-00000.parquet", spark_output / "_temporary" / "0")
+    (spark_output / "_SUCCESS").touch()
+    survey_rows = len(read(csv_folder, "survey_responses"))
+    surveys.unlink()
     assert check_folder(csv_folder) == []
     named = csv_folder / ".." / csv_folder.name
     run = staging_build(named)
     assert run.returncode == 0, run.output[-3000:]
     landed = run.query("select source_file, count(*) from staging.base_orders group by all")
     assert dict(landed) == {"orders/a.csv": half, "orders/b.csv.gz": len(raw_orders) - half}
+    landed = run.query("select source_file, count(*) from staging.base_survey_responses "
+                       "group by all")
+    assert dict(landed) == {"survey_responses.parquet/part-00000.parquet": survey_rows}
     assert run.scalar("select count(*) from staging.base_customers") \
         == len(pd.read_csv(gzipped, dtype=str))
 
     (batches / "notes.xlsx").touch()
     (batches / "2025").mkdir()
     shutil.copy(batches / "a.csv", batches / "2025" / "c.csv")
+    (batches / "2025" / "01").mkdir()
+    shutil.copy(batches / "a.csv", batches / "2025" / "01" / "d.csv")
     run = staging_build(named)
     assert run.returncode != 0
-    assert (f"raw data folder '{named}': orders/2025/c.csv, orders/notes.xlsx not read"
-            in run.output), run.output[-3000:]
+    assert (f"raw data folder '{named}': orders/2025/01/d.csv, orders/2025/c.csv, "
+            "orders/notes.xlsx not read" in run.output), run.output[-3000:]
 
 
 def test_a_ragged_line_in_gzip_csv_is_named_and_so_is_a_broken_gzip_file(

@@ -29,7 +29,6 @@ from loyalty_warehouse.engines import (
     compare_table,
     duckdb_type,
     redundant_spark_tests,
-    spark_command,
     spark_env,
 )
 
@@ -39,10 +38,11 @@ pytestmark = pytest.mark.xdist_group("spark")
 
 
 def _mixed_dirty_folder(folder: Path, typed: Path) -> Path:
-    """Dirty CSV files, customers as text Parquet, loyalty events and campaign touches as
-    Parquet whose keys are numbers (integers; doubles), orders as a batch folder of typed
-    Parquet (the generator's, same seed) and survey answers as a batch folder of CSV files
-    (one gzip-compressed, beside a _SUCCESS marker) whose columns come in different orders.
+    """Dirty CSV files, customers as text Parquet, loyalty events (a Spark job's output
+    folder) and campaign touches as Parquet whose keys are numbers (integers; doubles),
+    orders as a batch folder of typed Parquet (the generator's, same seed) and survey
+    answers as a batch folder of CSV files (one gzip-compressed, beside a _SUCCESS marker)
+    whose columns come in different orders.
     The orders' discounts are single-precision floats. Some Parquet columns hold no value
     and have no type: a key, a text, an amount and a number."""
     generate(folder, "--format", "csv", "--dirty", "3")
@@ -51,13 +51,17 @@ def _mixed_dirty_folder(folder: Path, typed: Path) -> Path:
         con.execute(f"copy (select * from read_csv('{folder}/customers.csv', all_varchar = true)) "
                     f"to '{folder}/customers.parquet' (format parquet)")
         (folder / "customers.csv").unlink()
-        for table, key, number in (("loyalty_events", "event_id", "bigint"),
-                                   ("campaign_touches", "touch_id", "double")):
+        events = folder / "loyalty_events.parquet"  # a Spark job's output folder
+        events.mkdir()
+        (events / "_SUCCESS").touch()
+        for table, key, number, out in (
+                ("loyalty_events", "event_id", "bigint", events / "part-00000.parquet"),
+                ("campaign_touches", "touch_id", "double", folder / "campaign_touches.parquet")):
             con.execute(f"copy (select * replace (try_cast(regexp_replace({key}, '^[A-Z]+', '') "
                         f"as {number}) as {key}) from read_csv('{folder}/{table}.csv', "
-                        f"all_varchar = true)) to '{folder}/{table}.parquet' (format parquet)")
+                        f"all_varchar = true)) to '{out}' (format parquet)")
             (folder / f"{table}.csv").unlink()
-        without_values(folder / "loyalty_events.parquet", "order_id")
+        without_values(events / "part-00000.parquet", "order_id")
         without_values(folder / "campaign_touches.parquet", "channel")
         (folder / "orders.csv").unlink()
         (folder / "orders").mkdir()
@@ -242,20 +246,37 @@ def test_the_comparison_names_table_column_and_row_of_a_difference(
 
 
 @pytest.mark.slow
-def test_missing_required_column_stops_spark_with_duckdbs_message(tmp_path: Path) -> None:
-    folder = generate(tmp_path / "data", "--format", "csv")
+def test_a_missing_column_and_a_file_in_a_sub_folder_stop_spark_with_duckdbs_messages(
+        tmp_path: Path) -> None:
+    """Two builds that must stop, in one Spark session (one JVM): orders without
+    gross_amount, then orders as a batch folder holding a file two sub-folders deep beside
+    a Spark job's _temporary/ (skipped, as Spark skips it)."""
+    missing = generate(tmp_path / "missing", "--format", "csv")
     with duckdb.connect() as con:
-        con.execute(f"copy (select * exclude (gross_amount) from read_csv('{folder}/orders.csv', "
-                    f"all_varchar = true)) to '{folder}/orders2.csv' (header)")
-    shutil.move(folder / "orders2.csv", folder / "orders.csv")
+        con.execute(f"copy (select * exclude (gross_amount) from read_csv('{missing}/orders.csv', "
+                    f"all_varchar = true)) to '{missing}/orders2.csv' (header)")
+    shutil.move(missing / "orders2.csv", missing / "orders.csv")
+    nested = generate(tmp_path / "nested", "--format", "csv")
+    batches = nested / "orders"
+    for sub in ("2025/01", "_temporary/0"):
+        (batches / sub).mkdir(parents=True)
+        shutil.copy(nested / "orders.csv", batches / sub / "b.csv")
+    shutil.move(nested / "orders.csv", batches / "a.csv")
     spark_dir = tmp_path / "spark"
-    done = subprocess.run(spark_command(["build", "--target", "spark", "--select",
-                                         "base_orders"], spark_dir),
-                          cwd=ROOT, env=spark_env(spark_dir, folder), capture_output=True,
+    spark_dir.mkdir()
+    args = ["build", "--target", "spark", "--select", "base_orders",
+            "--target-path", str(spark_dir / "target"), "--log-path", str(spark_dir / "logs")]
+    plan = spark_dir / "plan.json"
+    plan.write_text(json.dumps([{"data_dir": str(missing), "args": args, "continue": True},
+                                {"data_dir": str(nested), "args": args}]))
+    done = subprocess.run([sys.executable, "-m", "loyalty_warehouse.spark_dbt", "--plan",
+                           str(plan)], cwd=ROOT, env=spark_env(spark_dir), capture_output=True,
                           text=True, check=False)
+    output = done.stdout + done.stderr
     assert done.returncode != 0
     assert re.search(r"raw file \S*orders\.csv: missing required column\(s\) gross_amount",
-                     done.stdout + done.stderr), (done.stdout + done.stderr)[-3000:]
+                     output), output[-3000:]
+    assert f"raw data folder '{nested}': orders/2025/01/b.csv not read" in output, output[-3000:]
 
 
 # DuckDB-only SQL, allowed only inside duckdb__ macros (Spark rejects it, or worse,
