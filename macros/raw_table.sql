@@ -44,7 +44,7 @@
             {{ exceptions.raise_compiler_error(
                 "raw data folder '" ~ folder ~ "': required table '" ~ table ~ "' not found; expected "
                 ~ table ~ ".csv, " ~ table ~ ".csv.gz, " ~ table ~ ".parquet or a folder " ~ table
-                ~ "/ of such files") }}
+                ~ "/ (or " ~ table ~ ".parquet/) of such files") }}
         {%- endif -%}
         {{ empty_raw_table(columns) }}
     {%- else -%}
