@@ -48,32 +48,63 @@
         {%- endif -%}
         {{ empty_raw_table(columns) }}
     {%- else -%}
-        {%- set present, types = raw_file_columns(files) -%}
-        {%- set missing = contract.required | reject('in', present) | list -%}
-        {%- if missing -%}
-            {{ exceptions.raise_compiler_error(
-                "raw file " ~ files | join(', ') ~ ": missing required column(s) "
-                ~ missing | join(', ') ~ "; found: " ~ present | join(', ')) }}
-        {%- endif -%}
-        {%- set extra = present | reject('in', columns) | list -%}
-        {%- set absent = contract.optional | reject('in', present) | list -%}
-        {%- if extra and absent -%}
-            {#- a renamed or duplicated header: guessing would drop a column's values -#}
-            {{ exceptions.raise_compiler_error(
-                "raw file " ~ files | join(', ') ~ ": contract column(s) " ~ absent | join(', ')
-                ~ " missing while unknown column(s) " ~ extra | join(', ') ~ " are present (a renamed "
-                ~ "or duplicated header?); rename them to the contract's names or drop them") }}
-        {%- elif extra -%}
-            {{ log("raw " ~ table ~ ": ignoring extra column(s) " ~ extra | join(', '), info=true) }}
-        {%- endif -%}
-        {%- for column in columns if column.endswith('_id') and column in types
-                and key_type_kind(types[column]) is none -%}
-            {{ exceptions.raise_compiler_error(
-                "raw file " ~ files | join(', ') ~ ": key column " ~ column ~ " is " ~ types[column]
-                ~ "; keys are text or whole numbers in the contract (e.g. 'C0000001' or 1001)") }}
+        {#- CSV and Parquet files of one table (a feed that changed format) are read apart
+            and joined; the Parquet values are then read as text (raw_column), so that each
+            column is typed by one rule whichever file a value came from. Whether the
+            table mixes formats is decided on all its files, so that an incremental run
+            reading only new Parquet files reads them as a full build does. -#}
+        {%- set formats = [] -%}
+        {%- for file in all_files -%}
+            {%- do formats.append(raw_file_format(file)) -%}
         {%- endfor -%}
-        {{ raw_file_rows(files, columns, types, prefix) }}
+        {%- set as_text = formats | unique | list | length > 1 -%}
+        {%- set relations = [] -%}
+        {%- for format in ('csv', 'parquet') -%}
+            {%- set group = [] -%}
+            {%- for file in files if raw_file_format(file) == format -%}
+                {%- do group.append(file) -%}
+            {%- endfor -%}
+            {%- if group -%}
+                {%- do relations.append(raw_file_group_rows(table, contract, group, prefix, as_text)) -%}
+            {%- endif -%}
+        {%- endfor -%}
+        {%- if relations | length == 1 -%}
+            {{ relations[0] }}
+        {%- else -%}
+            (select * from {{ relations[0] }} as csv_rows
+            union all select * from {{ relations[1] }} as parquet_rows)
+        {%- endif -%}
     {%- endif -%}
+{%- endmacro %}
+
+{#- The rows of files of one format, after the checks of their header. -#}
+{% macro raw_file_group_rows(table, contract, files, prefix, as_text) -%}
+    {%- set columns = contract_columns(table) -%}
+    {%- set present, types = raw_file_columns(files) -%}
+    {%- set missing = contract.required | reject('in', present) | list -%}
+    {%- if missing -%}
+        {{ exceptions.raise_compiler_error(
+            "raw file " ~ files | join(', ') ~ ": missing required column(s) "
+            ~ missing | join(', ') ~ "; found: " ~ present | join(', ')) }}
+    {%- endif -%}
+    {%- set extra = present | reject('in', columns) | list -%}
+    {%- set absent = contract.optional | reject('in', present) | list -%}
+    {%- if extra and absent -%}
+        {#- a renamed or duplicated header: guessing would drop a column's values -#}
+        {{ exceptions.raise_compiler_error(
+            "raw file " ~ files | join(', ') ~ ": contract column(s) " ~ absent | join(', ')
+            ~ " missing while unknown column(s) " ~ extra | join(', ') ~ " are present (a renamed "
+            ~ "or duplicated header?); rename them to the contract's names or drop them") }}
+    {%- elif extra -%}
+        {{ log("raw " ~ table ~ ": ignoring extra column(s) " ~ extra | join(', '), info=true) }}
+    {%- endif -%}
+    {%- for column in columns if column.endswith('_id') and column in types
+            and key_type_kind(types[column]) is none -%}
+        {{ exceptions.raise_compiler_error(
+            "raw file " ~ files | join(', ') ~ ": key column " ~ column ~ " is " ~ types[column]
+            ~ "; keys are text or whole numbers in the contract (e.g. 'C0000001' or 1001)") }}
+    {%- endfor -%}
+    {{ return(raw_file_rows(files, columns, types, prefix, as_text)) }}
 {%- endmacro %}
 
 
@@ -106,24 +137,25 @@
 
 
 {#- Every row of the files with exactly the contract's columns (NULL where a file has no
-    such column) and source_file, the file's path below the data folder. -#}
-{% macro raw_file_rows(files, columns, types, prefix) -%}
-    {{ return(adapter.dispatch('raw_file_rows')(files, columns, types, prefix)) }}
+    such column) and source_file, the file's path below the data folder; `as_text`: every
+    value as text (see raw_column). -#}
+{% macro raw_file_rows(files, columns, types, prefix, as_text=false) -%}
+    {{ return(adapter.dispatch('raw_file_rows')(files, columns, types, prefix, as_text)) }}
 {%- endmacro %}
 
-{% macro duckdb__raw_file_rows(files, columns, types, prefix) -%}
+{% macro duckdb__raw_file_rows(files, columns, types, prefix, as_text) -%}
     (select {% for column in columns -%}
-        {%- if column in types -%}{{ raw_column(column, types[column]) }}{%- else -%}cast(null as string) as {{ column }}{%- endif -%},
+        {%- if column in types -%}{{ raw_column(column, types[column], as_text) }}{%- else -%}cast(null as string) as {{ column }}{%- endif -%},
     {%- endfor %} substr(filename, {{ prefix | length + 1 }}) as source_file from {{ duckdb__raw_file_reader(files) }})
 {%- endmacro %}
 
-{% macro default__raw_file_rows(files, columns, types, prefix) -%}
+{% macro default__raw_file_rows(files, columns, types, prefix, as_text) -%}
     (
     {%- for file in files %}
         {%- set described = run_query('describe ' ~ raw_file_view(file)) %}
         {%- set in_file = dict(zip(described.columns[0].values() | map('lower'), described.columns[1].values())) %}
         select {% for column in columns -%}
-            {%- if column in in_file -%}{{ raw_column(column, in_file[column]) }}{%- else -%}cast(null as string) as {{ column }}{%- endif -%},
+            {%- if column in in_file -%}{{ raw_column(column, in_file[column], as_text) }}{%- else -%}cast(null as string) as {{ column }}{%- endif -%},
         {%- endfor %} '{{ file[prefix | length:] | replace("'", "\\'") }}' as source_file
         from {{ raw_file_view(file) }}
         {{- '\n        union all' if not loop.last }}
@@ -133,27 +165,59 @@
 
 
 {#- A raw column as read, except a single-precision float (below) and a key stored as a
-    number: keys are text, and a number is
-    written as the digits of its value, so the integer 1001 and the double 1001.0 (pandas
-    stores an integer column with gaps as doubles) are the same key '1001'. A fractional
-    number keeps its text; NaN reads as 'nan', a missing-value marker (null_key). -#}
-{% macro raw_column(column, type) -%}
-    {%- set kind = key_type_kind(type) if column.endswith('_id') else 'text' -%}
-    {%- if kind == 'text' and raw_type_name(type) in ('float', 'real', 'float4') -%}
-        {#- single precision: its shortest text is the number that was written (12345.68,
-            not the 12345.6796875 it widens to), which staging then types as any double -#}
-        cast(cast({{ column }} as string) as double) as {{ column }}
-    {%- elif kind in ('integer', 'empty') -%}
+    number: keys are text, and a number is written as the digits of its value, so the
+    integer 1001 and the double 1001.0 (pandas stores an integer column with gaps as
+    doubles) are the same key '1001'. A fractional key keeps its text; NaN reads as 'nan',
+    a missing-value marker (null_key).
+    `as_text` (Parquet files beside CSV files of the same table): every value as text that
+    staging types as it types the value itself. A number: a whole one as its digits (a
+    score of 9.0 is 9), one within a float's rounding of whole cents as those cents
+    (0.1 + 0.2 is 0.30, as as_decimal types it), any other as its own text (unparseable,
+    as the number would be); a timestamp, date or boolean as its text. -#}
+{% macro raw_column(column, type, as_text=false) -%}
+    {%- set kind = key_type_kind(type) -%}
+    {%- set key = column.endswith('_id') -%}
+    {%- set value = 'cast(cast(' ~ column ~ ' as string) as double)'
+        if not key and raw_type_name(type) in ('float', 'real', 'float4') else column -%}
+    {%- if key and kind in ('integer', 'empty') -%}
         cast({{ column }} as string) as {{ column }}
-    {%- elif kind == 'number' -%}
+    {%- elif as_text and kind not in ('text', 'number') -%}
+        {{ value_text(column, type) }} as {{ column }}
+    {%- elif (key or as_text) and kind == 'number' -%}
         {#- abs(NaN) and abs(infinity) are above any bound on both engines -#}
         case
-            when abs({{ column }}) < 1e37 and {{ column }} = floor({{ column }})
-                then cast(cast({{ column }} as decimal(38, 0)) as string)
-            else cast({{ column }} as string)
+            when abs({{ value }}) < 1e37 and {{ value }} = floor({{ value }})
+                then cast(cast({{ value }} as decimal(38, 0)) as string)
+            {%- if not key %}
+            when abs({{ value }}) < 1e35 and {{ within_rounding_of_cents(value) }}
+                then cast(cast(round({{ value }}, 2) as decimal(38, 2)) as string)
+            {%- endif %}
+            else cast({{ value }} as string)
         end as {{ column }}
+    {%- elif value != column -%}
+        {#- single precision: its shortest text is the number that was written (12345.68,
+            not the 12345.6796875 it widens to), which staging then types as any double -#}
+        {{ value }} as {{ column }}
     {%- else -%}
         {{ column }}
+    {%- endif -%}
+{%- endmacro %}
+
+{#- A typed value (not a number) as text. DuckDB writes a timestamp with time zone with its
+    offset ('+00'), a type Spark does not have: both write the UTC time without one. -#}
+{% macro value_text(column, type) -%}
+    {{ return(adapter.dispatch('value_text')(column, type)) }}
+{%- endmacro %}
+
+{% macro default__value_text(column, type) -%}
+    cast({{ column }} as string)
+{%- endmacro %}
+
+{% macro duckdb__value_text(column, type) -%}
+    {%- if raw_type_name(type) in ('timestampwithtimezone', 'timestamptz') -%}
+        cast(timezone('UTC', {{ column }}) as string)
+    {%- else -%}
+        cast({{ column }} as string)
     {%- endif -%}
 {%- endmacro %}
 

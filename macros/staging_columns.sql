@@ -191,9 +191,14 @@
 {% macro as_decimal(column) -%}
     {%- set value = 'try_cast(' ~ column ~ ' as double)' -%}
     case
-        when abs({{ value }} * 100 - round({{ value }} * 100)) <= least(1e-7 * greatest(abs({{ value }} * 100), 1), 0.01)
+        when {{ within_rounding_of_cents(value) }}
             then try_cast({{ when_text_matches(column, '\s*-?[0-9]+(\.[0-9]{1,2})?\s*') }} as decimal(18, 2))
     end
+{%- endmacro %}
+
+
+{% macro within_rounding_of_cents(value) -%}
+    abs({{ value }} * 100 - round({{ value }} * 100)) <= least(1e-7 * greatest(abs({{ value }} * 100), 1), 0.01)
 {%- endmacro %}
 
 

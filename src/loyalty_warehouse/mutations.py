@@ -44,6 +44,8 @@ CUSTOMERS = f"{RECOMPUTE}::test_dim_customers_and_nps_band_behaviour_recomputed"
 MONTHLY = f"{RECOMPUTE}::test_loyalty_metrics_monthly_recomputed"
 # a folder typed as pandas writes a real data set (numeric keys, scores and amounts)
 PANDAS_TYPED = "test_numbers_typed_by_pandas_read_as_their_values"
+# a table's history as CSV and its newer batches as typed Parquet
+CSV_BESIDE_PARQUET = "test_a_table_split_between_csv_and_parquet_reads_as_if_it_were_all_parquet"
 
 
 @dataclass(frozen=True)
@@ -389,8 +391,8 @@ MUTATIONS = [
              "tests/python/test_bad_input.py::"
              "test_a_copy_with_blanks_around_values_is_an_exact_duplicate"),
     Mutation("whole_number_key_keeps_its_fraction", "macros/raw_table.sql",
-             "then cast(cast({{ column }} as decimal(38, 0)) as string)",
-             "then cast({{ column }} as string)",
+             "then cast(cast({{ value }} as decimal(38, 0)) as string)",
+             "then cast({{ value }} as string)",
              "a customer id stored as a double (1001.0, pandas' integers with a gap) is "
              "another key than the integer 1001: every order of the customer is unknown",
              f"tests/python/test_bad_input.py::{PANDAS_TYPED}",
@@ -402,8 +404,8 @@ MUTATIONS = [
              f"tests/python/test_bad_input.py::{PANDAS_TYPED}",
              seeds_build_blind=True),
     Mutation("typed_amount_rounded_to_cents", "macros/staging_columns.sql",
-             "when abs({{ value }} * 100 - round({{ value }} * 100)) <= least(",
-             "when true or abs({{ value }} * 100 - round({{ value }} * 100)) <= least(",
+             "{% macro within_rounding_of_cents(value) -%}\n    abs(",
+             "{% macro within_rounding_of_cents(value) -%}\n    true or abs(",
              "an amount of 12.345 stored as a double is rounded to cents instead of being "
              "quarantined as unparseable, as the same text in a CSV file is",
              f"tests/python/test_bad_input.py::{PANDAS_TYPED}", seeds_build_blind=True),
@@ -419,6 +421,13 @@ MUTATIONS = [
              "it widens to (12345.6796875), a third of a cent off, and quarantined as "
              "unparseable instead of read as written",
              f"tests/python/test_bad_input.py::{PANDAS_TYPED}", seeds_build_blind=True),
+    Mutation("parquet_beside_csv_read_as_plain_text", "macros/raw_table.sql",
+             "{%- elif (key or as_text) and kind == 'number' -%}",
+             "{%- elif key and kind == 'number' -%}",
+             "in a table whose history is CSV and newer batches Parquet, a typed amount is "
+             "read as its plain text (0.1 + 0.2 as 0.30000000000000004) and quarantined as "
+             "unparseable instead of read as 0.30, as it is when the table is all Parquet",
+             f"tests/python/test_bad_input.py::{CSV_BESIDE_PARQUET}", seeds_build_blind=True),
     Mutation("undated_orders_counted_as_dated", "macros/as_of_date.sql",
              "run_query('select count(as_of_date) from '", "run_query('select count(*) from '",
              "the check for a day to describe counts the bounds row, not its date: orders "

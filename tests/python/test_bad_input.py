@@ -319,6 +319,96 @@ def test_numbers_typed_by_pandas_read_as_their_values(
                       "where score is not null") > 100
 
 
+def test_a_table_split_between_csv_and_parquet_reads_as_if_it_were_all_parquet(
+        tmp_path: Path, staging_build: Callable[..., DbtRun]) -> None:
+    """A feed that changed format: each table's history as CSV, its newer batches as typed
+    Parquet (doubles, a single-precision float, timestamps with and without a zone,
+    whole numbers, booleans). Every value reads as it reads when the whole table is
+    Parquet: the staging tables and their quarantine are equal but for source_file. In
+    the Parquet part 0.1 + 0.2 is 0.30, a score of 9.0 is 9, 8.5 and 12.345 are
+    unparseable, and a single-precision 12345.68 is 12345.68 (their plain text would be
+    0.30000000000000004, unparseable, and 9.0, unparseable as an integer). The same when
+    the Parquet batches arrive in an incremental run after the CSV history."""
+    typed = generate(tmp_path / "typed")
+    with duckdb.connect() as con:  # three completed orders of the Parquet part
+        planted = tuple(row[0] for row in con.execute(
+            f"select order_id from '{typed}/orders.parquet' where ordered_at >= '2026-01-01' "
+            "and status = 'completed' order by order_id limit 3").fetchall())
+        halved = con.execute(f"select max(response_id) from '{typed}/survey_responses.parquet' "
+                             "where score = 9 and responded_at >= '2026-01-01'").fetchone()[0]
+    unparseable, cents, single = planted
+    rewrite_parquet(typed, "orders", f"case order_id when '{unparseable}' then 12.345 "
+                    f"when '{cents}' then 0.1::double + 0.2::double when '{single}' then 20000 "
+                    "else gross_amount end as gross_amount, "
+                    f"cast(case when order_id = '{single}' then 12345.68 when order_id in "
+                    f"{planted} then 0 else discount_amount end as float) as discount_amount, "
+                    f"case when order_id in {planted} then 0 else refunded_amount end "
+                    "as refunded_amount, ordered_at at time zone 'UTC' as ordered_at")
+    mixed = Path(shutil.copytree(typed, tmp_path / "mixed"))
+    # scores as doubles (pandas' type for a column with gaps), in the Parquet files only
+    scores = f"case when response_id = '{halved}' then 8.5 else cast(score as double) end"
+    rewrite_parquet(typed, "survey_responses", f"{scores} as score")
+    dated = {"orders": "ordered_at", "survey_responses": "responded_at",
+             "support_tickets": "opened_at"}
+    keys = {"orders": "order_id", "survey_responses": "response_id",
+            "support_tickets": "ticket_id"}
+    with duckdb.connect() as con:
+        for table, column in dated.items():
+            (mixed / table).mkdir()
+            whole = mixed / f"{table}.parquet"
+            con.execute(f"copy (select * from '{whole}' where {column} < '2026-01-01') "
+                        f"to '{mixed}/{table}/1-history.csv' (header)")
+            replace = f"replace ({scores} as score)" if table == "survey_responses" else ""
+            con.execute(f"copy (select * {replace} from '{whole}' where not {column} < "
+                        f"'2026-01-01' or {column} is null) to "
+                        f"'{mixed}/{table}/2-recent.parquet' (format parquet)")
+            whole.unlink()
+    first = staging_build(typed)
+    assert first.returncode == 0, first.output[-3000:]
+    all_parquet = DbtRun(0, "", Path(shutil.move(first.database, tmp_path / "typed.duckdb")))
+    # the CSV history first, then the Parquet batches in an incremental run (which reads
+    # only the new files), then the whole folder in a full build
+    recent = {mixed / table / "2-recent.parquet": tmp_path / f"{table}.held" for table in dated}
+    for path, held in recent.items():
+        path.rename(held)
+    history = staging_build(mixed)
+    assert history.returncode == 0, history.output[-3000:]
+    for path, held in recent.items():
+        held.rename(path)
+    incremental = staging_build(mixed)
+    assert incremental.returncode == 0, incremental.output[-3000:]
+    shutil.move(incremental.database, tmp_path / "incremental.duckdb")
+    run = staging_build(mixed)
+    assert run.returncode == 0, run.output[-3000:]
+    for built in (DbtRun(0, "", tmp_path / "incremental.duckdb"), run):
+        for table in dated:
+            columns = ", ".join(name for (name,) in run.query(
+                "select column_name from information_schema.columns where table_schema = "
+                f"'staging' and table_name = 'stg_{table}' and column_name <> 'source_file'"))
+            for rows in (f"select {columns} from staging.stg_{table} order by all",
+                         # the same rows quarantined for the same reasons (their text as read
+                         # shows a typed value in its canonical form: 0 for 0.0)
+                         f"select {keys[table]}, quarantine_reason "
+                         f"from staging.stg_{table}__quarantine order by all"):
+                assert built.query(rows) == all_parquet.query(rows), (built.database, rows)
+            files = built.query(f"select distinct source_file from staging.base_{table} "
+                                "order by 1")
+            assert files == [(f"{table}/1-history.csv",), (f"{table}/2-recent.parquet",)]
+    # and the incremental run's quarantine shows the same text as the full build's
+    for table in dated:
+        rows = f"select * from staging.stg_{table}__quarantine order by all"
+        assert DbtRun(0, "", tmp_path / "incremental.duckdb").query(rows) == run.query(rows)
+    assert reasons(run, "orders", "order_id", list(planted)) \
+        == {unparseable: "unparseable", cents: None, single: None}
+    assert run.query("select order_id, gross_amount, discount_amount from staging.stg_orders "
+                     f"where order_id in ('{cents}', '{single}') order by 1") \
+        == [(cents, Decimal("0.30"), Decimal("0.00")),
+            (single, Decimal("20000.00"), Decimal("12345.68"))]
+    assert reasons(run, "survey_responses", "response_id", [halved]) == {halved: "unparseable"}
+    assert run.scalar("select count(*) from staging.base_survey_responses where score = 9 "
+                      "and source_file like '%.parquet'") > 0
+
+
 def test_a_key_of_another_type_in_parquet_stops_the_build_naming_it(
         tmp_path: Path, staging_build: Callable[..., DbtRun]) -> None:
     folder = generate(tmp_path / "parquet")

@@ -40,7 +40,8 @@ pytestmark = pytest.mark.xdist_group("spark")
 def _mixed_dirty_folder(folder: Path, typed: Path) -> Path:
     """Dirty CSV files, customers as text Parquet, loyalty events (a Spark job's output
     folder) and campaign touches as Parquet whose keys are numbers (integers; doubles),
-    orders as a batch folder of typed Parquet (the generator's, same seed) and survey
+    orders as a batch folder of a dirty CSV file (the history) and typed Parquet (the
+    generator's, same seed: the newer orders, read as text beside the CSV) and survey
     answers as a batch folder of CSV files (one gzip-compressed, beside a _SUCCESS marker)
     whose columns come in different orders.
     The orders' discounts are single-precision floats. Some Parquet columns hold no value
@@ -63,14 +64,14 @@ def _mixed_dirty_folder(folder: Path, typed: Path) -> Path:
             (folder / f"{table}.csv").unlink()
         without_values(events / "part-00000.parquet", "order_id")
         without_values(folder / "campaign_touches.parquet", "channel")
-        (folder / "orders.csv").unlink()
         (folder / "orders").mkdir()
-        for name, condition in (("2025-06", "<"), ("2026-06", ">=")):
-            con.execute(f"copy (select * replace (cast(discount_amount as float) as "
-                        f"discount_amount) from '{typed}/orders.parquet' where ordered_at "
-                        f"{condition} '2025-07-01') to '{folder}/orders/{name}.parquet' "
-                        "(format parquet)")
-        without_values(folder / "orders" / "2025-06.parquet", "refunded_amount")
+        con.execute(f"copy (select * from read_csv('{folder}/orders.csv', all_varchar = true) "
+                    f"where ordered_at < '2025-07-01') to '{folder}/orders/2025-06.csv' (header)")
+        (folder / "orders.csv").unlink()
+        con.execute(f"copy (select * replace (cast(discount_amount as float) as "
+                    f"discount_amount) from '{typed}/orders.parquet' where ordered_at "
+                    f">= '2025-07-01') to '{folder}/orders/2026-06.parquet' (format parquet)")
+        without_values(folder / "orders" / "2026-06.parquet", "refunded_amount")
         without_values(folder / "customers.parquet", "birth_year")
         surveys = folder / "survey_responses"
         surveys.mkdir()
@@ -208,13 +209,15 @@ def test_compare_engines_on_a_data_folder_of_mixed_formats(compared: Comparison)
                             "from staging.stg_loyalty_events") == [(0, True)]
     assert duckdb_run.query("select count(channel) from staging.stg_campaign_touches") == [(0,)]
     assert duckdb_run.query("select count(birth_year) from staging.stg_customers") == [(0,)]
-    assert duckdb_run.scalar("select count(*) from staging.stg_orders "
-                             "where ordered_at < '2025-07-01' and refunded_amount > 0") == 0
-    # single-precision discounts read as the numbers written: no typed order is unparseable
-    assert duckdb_run.scalar("select count(*) from staging.stg_orders__quarantine "
-                             "where quarantine_reason = 'unparseable'") == 0
-    assert duckdb_run.scalar("select count(*) from staging.stg_orders "
-                             "where discount_amount > 0") > 100
+    # the typed orders beside the CSV history: single-precision discounts read as the
+    # numbers written and every value as it reads typed, so none is unparseable
+    typed_orders = ("select quarantine_reason, count(*) > 1000, count(*) filter "
+                    "(where discount_amount > 0) > 100, count(*) filter (where refunded_amount "
+                    "> 0) from staging.base_orders where source_file = 'orders/2026-06.parquet' "
+                    "group by all")
+    assert duckdb_run.query(typed_orders) == [(None, True, True, 0)]
+    assert duckdb_run.scalar("select count(*) from staging.base_orders "
+                             "where source_file = 'orders/2025-06.csv'") > 1000
 
 
 @pytest.mark.slow
