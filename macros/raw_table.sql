@@ -374,16 +374,13 @@
 {%- endmacro %}
 
 
+{#- One reader for files of one format (raw_file_relation reads each format apart). -#}
 {% macro duckdb__raw_file_reader(files) -%}
-    {%- set extensions, quoted = [], [] -%}
+    {%- set quoted = [] -%}
     {%- for file in files -%}
-        {%- do extensions.append(raw_file_format(file)) -%}
         {%- do quoted.append("'" ~ file.replace("'", "''") ~ "'") -%}
     {%- endfor -%}
-    {%- set formats = extensions | unique | list -%}
-    {%- if formats | length > 1 -%}
-        {{ exceptions.raise_compiler_error("raw files mix formats: " ~ files | join(', ')) }}
-    {%- elif formats[0] == 'csv' -%}
+    {%- if raw_file_format(files[0]) == 'csv' -%}
         read_csv([{{ quoted | join(', ') }}], header = true, all_varchar = true, union_by_name = true,
             filename = true)
     {%- else -%}

@@ -197,6 +197,7 @@
 {%- endmacro %}
 
 
+{#- A number within a float's rounding of whole cents (see as_decimal). -#}
 {% macro within_rounding_of_cents(value) -%}
     abs({{ value }} * 100 - round({{ value }} * 100)) <= least(1e-7 * greatest(abs({{ value }} * 100), 1), 0.01)
 {%- endmacro %}
